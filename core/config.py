@@ -1,0 +1,559 @@
+"""Configuration: one loader, one typed Settings object, errors that name file, key path, value and fix.
+
+Lookup order for the file: explicit path (``--config``) > ``TRAVELOPS_CONFIG`` > ``config/travelops.yml`` found by
+walking up from the working directory > built-in defaults (no file). Relative paths inside a file resolve against
+the file's own directory. ``TRAVELOPS_DATA_DIR`` overrides ``data_dir``.
+
+Strings may use ``${VAR}`` and ``${VAR:-default}``. A provider whose ``api_key`` names an unset variable is disabled
+with a notice (so the app runs with no keys); an unset variable anywhere else is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import ValidationError as PydanticValidationError
+
+from core.errors import ConfigError
+
+__all__ = [
+    "OFFLINE_PROVIDER",
+    "BudgetLimits",
+    "CacheConfig",
+    "CostOptimization",
+    "GatewayConfig",
+    "ModelSpec",
+    "ModelsConfig",
+    "ProviderConfig",
+    "RateLimits",
+    "RoutingConfig",
+    "RoutingRule",
+    "Settings",
+    "TaskTypeConfig",
+    "WarehouseConfig",
+    "WorkflowConfig",
+    "find_config_file",
+    "load_settings",
+]
+
+OFFLINE_PROVIDER = "offline"
+PROVIDER_KINDS = ("anthropic", "openai", "ollama", "openai_compatible", "offline")
+ProviderKind = Literal["anthropic", "openai", "ollama", "openai_compatible", "offline"]
+NonNegFloat = Annotated[float, Field(ge=0)]
+PosInt = Annotated[int, Field(ge=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RateLimits(_Strict):
+    requests_per_minute: PosInt | None = None
+    tokens_per_minute: PosInt | None = None
+
+
+class ModelSpec(_Strict):
+    """One model of a provider. In YAML a bare string is shorthand for ``{name: <string>}``."""
+
+    name: str = Field(min_length=1)
+    input_cost_per_token: NonNegFloat | None = None
+    output_cost_per_token: NonNegFloat | None = None
+    cache_read_cost_per_token: NonNegFloat | None = None
+    cache_write_cost_per_token: NonNegFloat | None = None
+    context_window: PosInt | None = None
+    max_output_tokens: PosInt | None = None
+    capabilities: list[Literal["tools", "json", "vision", "long_context", "streaming"]] | None = None
+    rate_limits: RateLimits | None = None
+
+
+class ProviderConfig(_Strict):
+    kind: ProviderKind | None = None
+    api_key: SecretStr | None = None
+    api_base: str | None = None
+    models: list[ModelSpec] = Field(default_factory=list)
+    rate_limits: RateLimits = RateLimits()
+    timeout_s: Annotated[float, Field(gt=0)] = 60.0
+    enabled: bool = True
+    # Filled by the loader, never by the file: why the provider is disabled ("ANTHROPIC_API_KEY is not set").
+    disabled_reason: str | None = None
+
+    @field_validator("models", mode="before")
+    @classmethod
+    def _bare_names(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"name": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("api_base")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http:// or https:// URL, e.g. http://127.0.0.1:11434")
+        return value
+
+
+class ModelsConfig(_Strict):
+    providers: dict[str, ProviderConfig] = Field(default_factory=dict)
+
+
+class WorkflowConfig(_Strict):
+    steps: PosInt = 12
+    default_model: str | None = None
+    complex_tasks_model: str | None = None
+    fallback_model: str | None = None
+
+
+class TaskTypeConfig(_Strict):
+    complexity: Literal["routine", "complex", "auto"] = "auto"
+    workflow: str = "travel_planning"
+    model: str | None = None
+    max_output_tokens: PosInt = 1024
+
+
+class RoutingRule(_Strict):
+    name: str = Field(min_length=1)
+    tasks: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    model: str
+
+    @model_validator(mode="after")
+    def _matches_something(self) -> RoutingRule:
+        if not self.tasks and not self.keywords:
+            raise ValueError("a routing rule needs 'tasks' or 'keywords' (or both) to match on")
+        return self
+
+
+class RoutingConfig(_Strict):
+    default_task: str = "general"
+    task_types: dict[str, TaskTypeConfig] = Field(default_factory=dict)
+    rules: list[RoutingRule] = Field(default_factory=list)
+    complexity_estimator: str = "heuristic"
+    complex_threshold: Annotated[float, Field(ge=0, le=1)] = 0.6
+    low_budget_share: Annotated[float, Field(ge=0, le=1)] = 0.2
+
+
+class BudgetLimits(_Strict):
+    daily_limit: NonNegFloat | None = None
+    monthly_limit: NonNegFloat | None = None
+
+
+class CostOptimization(_Strict):
+    budget_alerts: bool = True
+    daily_limit: NonNegFloat | None = None
+    monthly_limit: NonNegFloat | None = None
+    auto_downgrade: bool = True
+    quality_threshold: Annotated[float, Field(ge=0, le=1)] = 0.85
+    alert_thresholds: list[Annotated[float, Field(gt=0, le=1)]] = Field(default_factory=lambda: [0.5, 0.8, 1.0])
+    users: dict[str, BudgetLimits] = Field(default_factory=dict)
+
+
+class CacheTier(_Strict):
+    ttl_s: Annotated[float, Field(gt=0)]
+    max_mb: Annotated[float, Field(gt=0)]
+    enabled: bool = True
+
+
+class CacheConfig(_Strict):
+    responses: CacheTier = CacheTier(ttl_s=3600, max_mb=100)
+    context: CacheTier = CacheTier(ttl_s=86400, max_mb=50)
+    metadata: CacheTier = CacheTier(ttl_s=900, max_mb=10)
+
+
+class GatewayConfig(_Strict):
+    num_retries: Annotated[int, Field(ge=0, le=10)] = 1
+    timeout_s: Annotated[float, Field(gt=0)] = 60.0
+    retry_after_s: NonNegFloat = 0.0
+    cooldown_s: NonNegFloat = 30.0
+    allowed_fails: Annotated[int, Field(ge=0)] = 3
+    max_fallbacks: Annotated[int, Field(ge=0)] = 3
+
+
+class WarehouseConfig(_Strict):
+    store_prompts: bool = False
+    lock_timeout_s: Annotated[float, Field(gt=0)] = 30.0
+    seal_interval_s: Annotated[float, Field(gt=0)] = 1.0
+
+
+class Settings(_Strict):
+    """The whole effective configuration. Frozen: build a new one to change it."""
+
+    data_dir: Path = Path("data")
+    models: ModelsConfig = ModelsConfig()
+    workflows: dict[str, WorkflowConfig] = Field(default_factory=dict)
+    cost_optimization: CostOptimization = CostOptimization()
+    routing: RoutingConfig = RoutingConfig()
+    cache: CacheConfig = CacheConfig()
+    gateway: GatewayConfig = GatewayConfig()
+    warehouse: WarehouseConfig = WarehouseConfig()
+    # Where the settings came from and what the loader noticed (disabled providers, ...). Not read from the file.
+    source: Path | None = None
+    notices: tuple[str, ...] = ()
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.data_dir / "spool"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @property
+    def budget_path(self) -> Path:
+        return self.data_dir / "budget.db"
+
+    @property
+    def travel_db_path(self) -> Path:
+        return self.data_dir / "travel.db"
+
+    def provider_kind(self, name: str) -> ProviderKind:
+        """The kind of a configured provider: explicit ``kind``, else its name if that is a kind."""
+        cfg = self.models.providers.get(name)
+        if cfg is not None and cfg.kind is not None:
+            return cfg.kind
+        if name in PROVIDER_KINDS:
+            return name  # type: ignore[return-value]
+        return "openai_compatible"
+
+    def masked(self) -> dict[str, Any]:
+        """The effective configuration as plain data with every secret masked (for `config check`)."""
+        data = self.model_dump(mode="json", exclude={"source", "notices"})
+        for name, provider in data["models"]["providers"].items():
+            key = self.models.providers[name].api_key
+            provider["api_key"] = _mask(key.get_secret_value()) if key else None
+        return data
+
+
+def _mask(secret: str) -> str:
+    return "****" if len(secret) < 12 else f"{secret[:3]}…{secret[-2:]} (masked)"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------------------------
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def find_config_file(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The config file to load, or None for built-in defaults."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("TRAVELOPS_CONFIG")
+    if env:
+        return Path(env)
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "config" / "travelops.yml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None) -> Settings:
+    """Load, interpolate and validate the configuration. Raises ``ConfigError`` naming file, key, value and fix."""
+    env = os.environ if environ is None else environ
+    file = find_config_file(path) if environ is None else (Path(path) if path else None)
+    raw: dict[str, Any] = {}
+    where = str(file) if file else "<built-in defaults>"
+    if file is not None:
+        raw = _read_yaml(file)
+    notices: list[str] = []
+    problems: list[str] = []
+    unset_keys: set[tuple[str, ...]] = set()
+    raw = _interpolate(raw, (), env, where, problems, unset_keys)
+
+    providers = raw.get("models", {}).get("providers") if isinstance(raw.get("models"), dict) else None
+    if isinstance(providers, dict):
+        for name, cfg in providers.items():
+            if isinstance(cfg, dict) and ("models", "providers", name, "api_key") in unset_keys:
+                cfg["api_key"] = None
+                cfg["enabled"] = False
+                var = cfg.pop("__unset_var__api_key", "its key variable")
+                cfg["disabled_reason"] = f"{var} is not set"
+                notices.append(
+                    f"Provider '{name}' is disabled: {var} is not set. "
+                    f"Export {var} (or set models.providers.{name}.api_key) to enable it."
+                )
+            elif isinstance(cfg, dict):
+                cfg.pop("__unset_var__api_key", None)
+    base = file.parent if file is not None else Path.cwd()
+    if isinstance(raw.get("data_dir"), str):
+        raw["data_dir"] = str((base / raw["data_dir"]).resolve())
+    elif "data_dir" not in raw:
+        raw["data_dir"] = str((Path.cwd() / "data").resolve())
+    if env.get("TRAVELOPS_DATA_DIR"):
+        raw["data_dir"] = str(Path(env["TRAVELOPS_DATA_DIR"]).resolve())
+
+    for key in ("source", "notices"):
+        if key in raw:
+            problems.append(f"{where}: '{key}' is set by TravelOps itself. Fix: remove it from the file.")
+    try:
+        settings = Settings.model_validate({**raw, "source": file, "notices": tuple(notices)})
+    except PydanticValidationError as e:
+        reported = {p.split(" = ", 1)[0] for p in problems}
+        problems.extend(p for p in _explain(e, raw, where) if p.split(" = ", 1)[0] not in reported)
+    if problems:
+        raise ConfigError(f"Configuration {where} has {len(problems)} problem(s):", problems=problems)
+    settings = _with_builtin_offline(settings)
+    _check_references(settings, where)
+    return settings
+
+
+def _read_yaml(file: Path) -> dict[str, Any]:
+    if not file.is_file():
+        raise ConfigError(
+            f"Configuration file {file} does not exist.",
+            hint="Fix: create it (copy config/travelops.yml) or point TRAVELOPS_CONFIG / --config at an existing file.",
+        )
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e)
+        raise ConfigError(
+            f"Configuration file {file} is not valid YAML{at}: {problem}.",
+            hint="Fix: check the indentation and quoting on that line (tabs are not allowed; quote values with ':').",
+        ) from e
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"Configuration file {file} must hold a mapping of keys (models:, workflows:, ...), "
+            f"not a {type(data).__name__}.",
+            hint="Fix: start the file with top-level keys such as 'models:'.",
+        )
+    return data
+
+
+def _interpolate(
+    value: Any,
+    path: tuple[str, ...],
+    env: Mapping[str, str],
+    where: str,
+    problems: list[str],
+    unset_keys: set[tuple[str, ...]],
+) -> Any:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out[str(k)] = _interpolate(v, (*path, str(k)), env, where, problems, unset_keys)
+            if path[:2] == ("models", "providers") and len(path) == 3 and (*path, str(k)) in unset_keys:
+                out[f"__unset_var__{k}"] = _first_var(v)
+        return out
+    if isinstance(value, list):
+        return [_interpolate(v, (*path, str(i)), env, where, problems, unset_keys) for i, v in enumerate(value)]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    missing: list[str] = []
+
+    def sub(m: re.Match[str]) -> str:
+        name, default = m.group(1), m.group(2)
+        if name in env and env[name] != "":
+            return env[name]
+        if default is not None:
+            return default
+        missing.append(name)
+        return ""
+
+    result = _VAR.sub(sub, value)
+    if missing:
+        is_provider_key = len(path) == 4 and path[:2] == ("models", "providers") and path[3] == "api_key"
+        if is_provider_key:
+            unset_keys.add(path)
+            return None
+        key = ".".join(path)
+        problems.append(
+            f"{where}: {key} = {value!r} uses ${{{missing[0]}}}, which is not set. "
+            f"Fix: export {missing[0]}=..., or give a default: ${{{missing[0]}:-value}}."
+        )
+        return None
+    return _coerce_scalar(result) if _VAR.fullmatch(value) else result
+
+
+def _first_var(value: Any) -> str:
+    m = _VAR.search(value) if isinstance(value, str) else None
+    return m.group(1) if m else "its key variable"
+
+
+def _coerce_scalar(text: str) -> Any:
+    """A whole-value substitution like ``${LIMIT}`` reads as YAML would have read the literal."""
+    try:
+        parsed = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return parsed if isinstance(parsed, (int, float, bool)) else text
+
+
+_HINTS = {
+    "extra_forbidden": "remove it or fix its spelling",
+    "missing": "add it",
+    "float_parsing": "write a plain number without quotes, e.g. 50.0",
+    "float_type": "write a plain number, e.g. 50.0",
+    "int_parsing": "write a whole number without quotes, e.g. 1000",
+    "int_type": "write a whole number, e.g. 1000",
+    "int_from_float": "write a whole number, e.g. 1000",
+    "bool_parsing": "write true or false",
+    "bool_type": "write true or false",
+    "greater_than_equal": "use a value that is not negative",
+    "greater_than": "use a value above zero",
+    "less_than_equal": "use a smaller value",
+    "literal_error": "use one of the allowed values",
+    "dict_type": "write a mapping (key: value lines indented below it)",
+    "list_type": "write a list ([a, b] or '- a' lines)",
+    "string_type": "write text",
+    "value_error": "correct the value",
+}
+
+
+def _explain(error: PydanticValidationError, raw: Mapping[str, Any], where: str) -> list[str]:
+    out: list[str] = []
+    for item in error.errors():
+        loc = [str(p) for p in item["loc"] if not str(p).startswith("function-")]
+        key = ".".join(loc) or "(top level)"
+        kind = item["type"]
+        msg = item["msg"]
+        hint = _HINTS.get(kind, "correct the value")
+        if kind == "extra_forbidden":
+            known = _known_keys(loc[:-1])
+            value = "(unknown key)"
+            if known:
+                hint += f"; known keys here: {', '.join(known)}"
+        elif kind == "missing":
+            value = "(missing)"
+        else:
+            value = repr(_lookup(raw, loc))
+        if kind == "literal_error":
+            hint = f"use one of: {msg.split('Input should be ', 1)[-1]}"
+        msg = msg.removeprefix("Value error, ")
+        out.append(f"{where}: {key} = {value}: {msg}. Fix: {hint}.")
+    return out
+
+
+def _lookup(raw: Any, loc: list[str]) -> Any:
+    cur = raw
+    for part in loc:
+        if isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        elif isinstance(cur, list) and part.isdigit() and int(part) < len(cur):
+            cur = cur[int(part)]
+        else:
+            return None
+    return cur
+
+
+def _known_keys(loc: list[str]) -> list[str]:
+    """The keys allowed at a location of the file, for 'unknown key' messages."""
+    target: Any = Settings
+    for part in loc:
+        target = _unwrap(target)
+        if isinstance(target, type) and issubclass(target, BaseModel):
+            field = target.model_fields.get(part)
+            if field is None:
+                return []
+            target = field.annotation
+        elif getattr(target, "__origin__", None) in (dict, list):
+            target = target.__args__[-1]
+        else:
+            return []
+    target = _unwrap(target)
+    if isinstance(target, type) and issubclass(target, BaseModel):
+        return sorted(k for k in target.model_fields if k not in ("source", "notices", "disabled_reason"))
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``M | None`` and ``Annotated[M, ...]`` -> M (the part that has keys below it)."""
+    if getattr(annotation, "__origin__", None) in (dict, list):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        if (isinstance(arg, type) and issubclass(arg, BaseModel)) or getattr(arg, "__origin__", None) in (dict, list):
+            return arg
+    return annotation
+
+
+def _with_builtin_offline(settings: Settings) -> Settings:
+    """The offline drafter is always configured (disable it with models.providers.offline.enabled: false)."""
+    providers = dict(settings.models.providers)
+    if OFFLINE_PROVIDER not in providers:
+        providers[OFFLINE_PROVIDER] = ProviderConfig(kind="offline", models=[ModelSpec(name="drafter")])
+    elif not providers[OFFLINE_PROVIDER].models:
+        providers[OFFLINE_PROVIDER] = providers[OFFLINE_PROVIDER].model_copy(
+            update={"models": [ModelSpec(name="drafter")], "kind": "offline"}
+        )
+    return settings.model_copy(update={"models": ModelsConfig(providers=providers)})
+
+
+def model_names(settings: Settings) -> dict[str, list[str]]:
+    """Bare model name -> ["provider/name", ...] for every configured model."""
+    out: dict[str, list[str]] = {}
+    for pname, pcfg in settings.models.providers.items():
+        for spec in pcfg.models:
+            out.setdefault(spec.name, []).append(f"{pname}/{spec.name}")
+    return out
+
+
+def resolve_model_ref(settings: Settings, ref: str, *, where: str = "") -> str:
+    """'name' or 'provider/name' -> the canonical 'provider/name'. Raises ConfigError naming the known models."""
+    names = model_names(settings)
+    known = sorted(f for fulls in names.values() for f in fulls)
+    if "/" in ref:
+        provider, _, name = ref.partition("/")
+        if provider in settings.models.providers and name in [m.name for m in settings.models.providers[provider].models]:
+            return ref
+    elif ref in names:
+        if len(names[ref]) > 1:
+            raise ConfigError(
+                f"Model '{ref}'{where} is ambiguous: it is offered by {', '.join(names[ref])}.",
+                hint="Fix: write it as provider/name.",
+            )
+        return names[ref][0]
+    raise ConfigError(
+        f"Unknown model '{ref}'{where}. Known: {', '.join(known)}.",
+        hint="Fix: add it under models.providers.<provider>.models in the configuration, or use a known one.",
+    )
+
+
+def _check_references(settings: Settings, where: str) -> None:
+    problems: list[str] = []
+
+    def check(ref: str | None, key: str) -> None:
+        if ref is None:
+            return
+        try:
+            resolve_model_ref(settings, ref, where=f" at {key}")
+        except ConfigError as e:
+            problems.append(f"{where}: {e}")
+
+    for wname, wf in settings.workflows.items():
+        for field in ("default_model", "complex_tasks_model", "fallback_model"):
+            check(getattr(wf, field), f"workflows.{wname}.{field}")
+    for tname, task in settings.routing.task_types.items():
+        check(task.model, f"routing.task_types.{tname}.model")
+        if task.workflow not in settings.workflows and settings.workflows:
+            problems.append(
+                f"{where}: routing.task_types.{tname}.workflow = {task.workflow!r}: no such workflow. "
+                f"Fix: use one of {', '.join(sorted(settings.workflows))}."
+            )
+    for i, rule in enumerate(settings.routing.rules):
+        check(rule.model, f"routing.rules.{i}.model")
+    for pname, pcfg in settings.models.providers.items():
+        kind = settings.provider_kind(pname)
+        if pcfg.enabled and kind in ("openai_compatible", "ollama") and pcfg.api_base is None and kind != "ollama":
+            problems.append(
+                f"{where}: models.providers.{pname}.api_base is missing: provider '{pname}' is OpenAI-compatible "
+                "and needs the server's URL. Fix: set api_base (e.g. http://127.0.0.1:8000/v1) or kind: openai."
+            )
+    if problems:
+        raise ConfigError(f"Configuration {where} has {len(problems)} problem(s):", problems=problems)
