@@ -1,0 +1,307 @@
+"""The selector: task x complexity x budget x preference -> an explainable Decision. It never calls a model."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.config import Settings, TaskTypeConfig, WorkflowConfig
+from core.errors import RoutingError
+from core.models import Capability, ModelInfo, Registry
+from core.routing.complexity import ComplexityEstimator, get_estimator
+from core.routing.preferences import UserPreferences
+
+__all__ = ["BudgetView", "Decision", "PerformanceView", "RouteRequest", "Selector", "estimate_tokens"]
+
+
+class BudgetView(Protocol):
+    """What the selector needs of a budget state (core.gateway.budget.BudgetState provides it)."""
+
+    @property
+    def share_left(self) -> float | None: ...
+
+    def describe(self) -> str: ...
+
+
+class PerformanceView(Protocol):
+    """What the selector needs of measured performance per (model id, task)."""
+
+    @property
+    def avg_quality(self) -> float | None: ...
+
+    @property
+    def p50_ms(self) -> float | None: ...
+
+
+class RouteRequest(BaseModel):
+    """What the selector looks at: the prompt text, its size, and what the call needs."""
+
+    model_config = ConfigDict(frozen=True)
+    prompt: str
+    prompt_tokens: int | None = None
+    max_output_tokens: int | None = None
+    needs: frozenset[Capability] = frozenset()
+    user_id: str | None = None
+
+    @classmethod
+    def from_messages(cls, messages: Sequence[Mapping[str, Any]], **kw: Any) -> RouteRequest:
+        text = "\n".join(_text(m.get("content")) for m in messages)
+        last_user = next((_text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), text)
+        return cls(prompt=last_user, prompt_tokens=estimate_tokens(text) + 4 * len(messages), **kw)
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return "" if content is None else str(content)
+
+
+def estimate_tokens(text: str) -> int:
+    """~4 characters per token: cheap, provider-neutral, and an overestimate for English prose."""
+    return max(1, math.ceil(len(text) / 4))
+
+
+class Decision(BaseModel):
+    """The chosen model, its ordered fallbacks, the estimated cost and a reason a person can read."""
+
+    model_config = ConfigDict(frozen=True)
+    task: str
+    model: str
+    fallbacks: list[str]
+    estimated_cost_usd: float
+    reason: str
+    complexity: float
+    complexity_label: Literal["routine", "complex"]
+    source: Literal["rule", "preference", "task", "workflow", "fallback", "downgrade", "only-option"]
+    downgraded: bool = False
+    budget_share_left: float | None = None
+    prompt_tokens: int
+    max_output_tokens: int
+    skipped: dict[str, str] = Field(default_factory=dict)  # model id -> why it was not used
+
+
+class Selector:
+    """Pick a model per request. Build once per process; ``select`` is pure and fast (no I/O)."""
+
+    def __init__(self, settings: Settings, registry: Registry, estimator: ComplexityEstimator | None = None) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.estimator = estimator or get_estimator(settings.routing.complexity_estimator)
+        self._rules = [
+            (rule, [re.compile(rf"\b{re.escape(k.lower())}\b") for k in rule.keywords]) for rule in settings.routing.rules
+        ]
+
+    def task_config(self, task: str) -> TaskTypeConfig:
+        tasks = self.settings.routing.task_types
+        if task in tasks:
+            return tasks[task]
+        if task == self.settings.routing.default_task:
+            return TaskTypeConfig()
+        known = sorted({*tasks, self.settings.routing.default_task})
+        raise RoutingError(
+            f"Unknown task type '{task}'. Known: {', '.join(known)}.",
+            hint="Add it under routing.task_types in config/travelops.yml, or pass a known --task.",
+        )
+
+    def _workflow(self, name: str) -> WorkflowConfig:
+        return self.settings.workflows.get(name) or next(iter(self.settings.workflows.values()), WorkflowConfig())
+
+    def select(
+        self,
+        task: str,
+        request: RouteRequest,
+        budget: BudgetView | None = None,
+        preferences: UserPreferences | None = None,
+        performance: Mapping[tuple[str, str], PerformanceView] | None = None,
+    ) -> Decision:
+        tcfg = self.task_config(task)
+        perf = performance or {}
+        cx = self.estimator.score(request.prompt, task)
+        if tcfg.complexity == "auto":
+            label: Literal["routine", "complex"] = (
+                "complex" if cx.score >= self.settings.routing.complex_threshold else "routine"
+            )
+            why_label = f"{task} looks {label} (complexity {cx.score:.2f}: {'; '.join(cx.reasons) or 'short'})"
+        else:
+            label = tcfg.complexity
+            why_label = f"{task} is {label}"
+        prompt_tokens = request.prompt_tokens or estimate_tokens(request.prompt)
+        max_out = request.max_output_tokens or tcfg.max_output_tokens
+
+        # 1. The ordered wish list, each with where it came from.
+        wishes: list[tuple[str, str]] = []
+        lowered = request.prompt.lower()
+        for rule, patterns in self._rules:
+            hit_task = task in rule.tasks
+            hit_kw = next((k for k, p in zip(rule.keywords, patterns, strict=True) if p.search(lowered)), None)
+            if hit_task or hit_kw:
+                what = f"task {task}" if hit_task else f"keyword '{hit_kw}'"
+                wishes.append((rule.model, f"rule '{rule.name}' matched {what}"))
+        if preferences and preferences.preferred_model:
+            wishes.append((preferences.preferred_model, f"{preferences.user_id}'s preferred model"))
+        if tcfg.model:
+            wishes.append((tcfg.model, f"{task}'s configured model"))
+        wf = self._workflow(tcfg.workflow)
+        first, second = (
+            (wf.complex_tasks_model, wf.default_model) if label == "complex" else (wf.default_model, wf.complex_tasks_model)
+        )
+        if first:
+            wishes.append((first, why_label))
+        if wf.fallback_model:
+            wishes.append((wf.fallback_model, "workflow fallback"))
+        for fb in preferences.fallback_models if preferences else []:
+            wishes.append((fb, "user's fallback"))
+        if second:
+            wishes.append((second, "workflow's other model"))
+
+        ordered: list[tuple[ModelInfo, str]] = []
+        seen: set[str] = set()
+        for ref, why in wishes:
+            info = self.registry.get(ref, where=f" ({why})")
+            if info.id not in seen:
+                seen.add(info.id)
+                ordered.append((info, why))
+        for info in self._rest_by_preference(seen, task, preferences, perf, prompt_tokens, max_out):
+            seen.add(info.id)
+            ordered.append((info, "other enabled model"))
+
+        # 2. Drop what cannot serve this request, remembering why.
+        skipped: dict[str, str] = {}
+        usable: list[tuple[ModelInfo, str]] = []
+        for info, why in ordered:
+            problem = self._unfit(info, request, prompt_tokens, max_out, preferences)
+            if problem:
+                skipped[info.id] = problem
+            else:
+                usable.append((info, why))
+        if not usable:
+            detail = "; ".join(f"{k}: {v}" for k, v in skipped.items())
+            raise RoutingError(
+                f"No model can serve task '{task}': {detail}.",
+                hint="Enable a provider (set its API key) or enable the offline drafter (models.providers.offline).",
+            )
+
+        chosen, why = usable[0]
+        source = _source(why)
+        downgraded = False
+        share = budget.share_left if budget is not None else None
+        budget_note = f"; {budget.describe()}" if budget is not None and share is not None else ""
+        cost_cfg = self.settings.cost_optimization
+        if share is not None and cost_cfg.auto_downgrade and share < self.settings.routing.low_budget_share:
+            cheaper = self._cheapest_good_enough(usable, task, perf, prompt_tokens, max_out)
+            if cheaper is not None and cheaper.id != chosen.id:
+                q = perf[(cheaper.id, task)].avg_quality
+                why = (
+                    f"budget low ({budget.describe() if budget else ''}) → cheapest model with measured quality "
+                    f"≥ {cost_cfg.quality_threshold:.2f} for {task} ({q:.2f})"
+                )
+                chosen, source, downgraded, budget_note = cheaper, "downgrade", True, ""
+            elif cheaper is None:
+                budget_note += (
+                    f"; budget low but no model has measured quality ≥ {cost_cfg.quality_threshold:.2f} for {task},"
+                    " so no downgrade"
+                )
+        if len(usable) == 1 and source not in ("rule", "preference", "downgrade"):
+            source = "only-option"
+
+        passed: list[str] = []
+        for info, _ in ordered:
+            if info.id == chosen.id:
+                break
+            if info.id in skipped:
+                passed.append(f"{info.id} {skipped[info.id]}")
+        lead = why if downgraded else ordered[0][1]
+        path = " → ".join([lead, *passed[:2], chosen.label])
+        estimate = chosen.estimate_cost(prompt_tokens, max_out)
+        reason = f"{path}; est. ${estimate:.4f}{budget_note}"
+        fallbacks = [i.id for i, _ in usable if i.id != chosen.id][: self.settings.gateway.max_fallbacks]
+        return Decision(
+            task=task,
+            model=chosen.id,
+            fallbacks=fallbacks,
+            estimated_cost_usd=estimate,
+            reason=reason,
+            complexity=cx.score,
+            complexity_label=label,
+            source=source,
+            downgraded=downgraded,
+            budget_share_left=share,
+            prompt_tokens=prompt_tokens,
+            max_output_tokens=max_out,
+            skipped=skipped,
+        )
+
+    def _unfit(
+        self, info: ModelInfo, request: RouteRequest, prompt_tokens: int, max_out: int, prefs: UserPreferences | None
+    ) -> str | None:
+        if not info.enabled:
+            return f"disabled: {info.disabled_reason}" if info.disabled_reason else "disabled"
+        missing = request.needs - info.capabilities
+        if missing:
+            return f"lacks {', '.join(sorted(missing))}"
+        if prompt_tokens + max_out > info.context_window:
+            return f"context {info.context_window} < {prompt_tokens + max_out} tokens"
+        if prefs and prefs.cost_threshold is not None:
+            est = info.estimate_cost(prompt_tokens, max_out)
+            if est > prefs.cost_threshold:
+                return f"est. ${est:.4f} above {prefs.user_id}'s ${prefs.cost_threshold:.4f} per request"
+        return None
+
+    def _rest_by_preference(
+        self,
+        seen: set[str],
+        task: str,
+        prefs: UserPreferences | None,
+        perf: Mapping[tuple[str, str], PerformanceView],
+        prompt_tokens: int,
+        max_out: int,
+    ) -> Iterable[ModelInfo]:
+        rest = [m for m in self.registry.models if m.id not in seen and not m.is_offline]
+        mode = prefs.performance_preference if prefs else "quality"
+
+        def key(m: ModelInfo) -> tuple[float, ...]:
+            cost = m.estimate_cost(prompt_tokens, max_out)
+            p = perf.get((m.id, task))
+            if mode == "cost":
+                return (cost,)
+            if mode == "speed":
+                return (p.p50_ms if p and p.p50_ms is not None else math.inf, cost)
+            quality = p.avg_quality if p and p.avg_quality is not None else -1.0
+            return (-quality, -cost)
+
+        yield from sorted(rest, key=key)
+        yield from (m for m in self.registry.models if m.id not in seen and m.is_offline)
+
+    def _cheapest_good_enough(
+        self,
+        usable: list[tuple[ModelInfo, str]],
+        task: str,
+        perf: Mapping[tuple[str, str], PerformanceView],
+        prompt_tokens: int,
+        max_out: int,
+    ) -> ModelInfo | None:
+        threshold = self.settings.cost_optimization.quality_threshold
+        good = [
+            info
+            for info, _ in usable
+            if (p := perf.get((info.id, task))) is not None and p.avg_quality is not None and p.avg_quality >= threshold
+        ]
+        return min(good, key=lambda m: m.estimate_cost(prompt_tokens, max_out), default=None)
+
+
+def _source(why: str) -> Literal["rule", "preference", "task", "workflow", "fallback"]:
+    if why.startswith("rule "):
+        return "rule"
+    if "preferred" in why:
+        return "preference"
+    if "configured model" in why:
+        return "task"
+    if "fallback" in why or why == "other enabled model":
+        return "fallback"
+    return "workflow"
