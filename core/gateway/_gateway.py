@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.config import Settings
 from core.errors import BudgetExceeded, ProviderError
-from core.gateway.budget import BudgetLedger, BudgetState, Reservation
+from core.gateway.budget import BudgetLedger, BudgetLimitExceeded, Reservation, record_downgrade, record_refusal
 from core.gateway.cache import Caches
 from core.models import OFFLINE_LITELLM_PREFIX, ModelInfo, Registry
 from core.routing import Decision, RouteRequest, Selector, UserPreferences
@@ -39,7 +39,6 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 _RETRYABLE = frozenset(
     {"RateLimitError", "InternalServerError", "ServiceUnavailableError", "APIConnectionError", "Timeout", "APIError"}
 )
-_CACHE_KEY_PARAMS = ("temperature", "top_p", "stop", "seed", "response_format", "tool_choice")
 
 
 class CallContext(BaseModel):
@@ -338,11 +337,8 @@ class _Call:
         )
 
     def _key_params(self) -> dict[str, Any]:
-        out = {k: self.params[k] for k in _CACHE_KEY_PARAMS if k in self.params}
-        out["max_tokens"] = self.decision.max_output_tokens
-        if self.tools:
-            out["tools"] = self.tools
-        return out
+        """Everything that can change the answer; the cache's key() drops what cannot (ids, timeouts, ...)."""
+        return {**self.params, "max_tokens": self.decision.max_output_tokens, "tools": self.tools}
 
     # -- plan
     def plan(self) -> Iterator[tuple[ModelInfo, str | None]]:
@@ -361,10 +357,10 @@ class _Call:
                     self.reservation = self.gw.budget.reserve(estimate, request_id=self.request_id, user_id=self.ctx.user_id)
                 except BudgetExceeded as e:
                     refused = refused or e
-                    self._budget_event("refused", str(e))
+                    self._refused(e)
                     continue
             if refused is not None:
-                self._budget_event("downgrade", f"budget limit reached → downgraded to {info.id}")
+                self._downgraded(self.decision.model, info.id)
             yield info, previous
             if self.reservation is not None:
                 self.gw.budget.release(self.reservation)
@@ -373,21 +369,16 @@ class _Call:
         if refused is not None and not self.attempts:
             raise refused
 
-    def _budget_event(self, kind: Literal["refused", "downgrade"], message: str) -> None:
-        state: BudgetState = self.gw.budget.state(self.ctx.user_id)
-        tight = state.tightest() if hasattr(state, "tightest") else None
-        event = BudgetEvent(
-            scope=getattr(tight, "scope", "agency"),
-            scope_id=getattr(tight, "scope_id", None) or (self.ctx.user_id if getattr(tight, "scope", "") == "user" else "agency") or "agency",
-            period=getattr(tight, "period", "day"),
-            period_key=getattr(tight, "period_key", ""),
-            kind=kind,
-            spent_usd=float(getattr(tight, "spent", 0.0)),
-            limit_usd=float(getattr(tight, "limit", 0.0) or 0.0),
-            message=message,
-        )
-        self.gw.warehouse.record(event)
-        self.budget_notes.append(message)
+    def _refused(self, error: BudgetExceeded) -> None:
+        if isinstance(error, BudgetLimitExceeded):
+            self.gw.warehouse.record(record_refusal(error))
+        self.budget_notes.append(str(error))
+
+    def _downgraded(self, from_model: str, to_model: str) -> None:
+        state = self.gw.budget.state(self.ctx.user_id)
+        if state.tightest() is not None:
+            self.gw.warehouse.record(record_downgrade(state, from_model=from_model, to_model=to_model))
+        self.budget_notes.append(f"budget limit reached: downgraded from {from_model} to {to_model}")
 
     def kwargs(self, info: ModelInfo) -> dict[str, Any]:
         kw: dict[str, Any] = {
