@@ -28,6 +28,9 @@ __all__ = [
     "CacheConfig",
     "CostOptimization",
     "GatewayConfig",
+    "McpConfig",
+    "McpServerConfig",
+    "McpToolPolicy",
     "ModelSpec",
     "ModelsConfig",
     "ProviderConfig",
@@ -180,6 +183,60 @@ class WarehouseConfig(_Strict):
     seal_interval_s: Annotated[float, Field(gt=0)] = 1.0
 
 
+class McpToolPolicy(_Strict):
+    """Overrides of what a server's tool annotations say, for servers that don't annotate honestly."""
+
+    read_only: bool | None = None
+    idempotent: bool | None = None
+    cache_ttl_s: NonNegFloat | None = None
+
+
+class McpServerConfig(_Strict):
+    """One MCP server: stdio (command/args/env/cwd) or HTTP (url/headers), with one or more instances.
+
+    stdio: ``instances`` identical processes. HTTP: one instance per entry of ``urls`` (or ``url``).
+    """
+
+    transport: Literal["stdio", "http"] | None = None  # inferred: url/urls -> http, command -> stdio
+    command: str | None = None
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+    cwd: str | None = None
+    url: str | None = None
+    urls: list[str] = Field(default_factory=list)
+    headers: dict[str, str] = Field(default_factory=dict)
+    instances: Annotated[int, Field(ge=1, le=16)] = 1
+    timeout_s: Annotated[float, Field(gt=0)] = 10.0
+    start_timeout_s: Annotated[float, Field(gt=0)] = 15.0
+    health_interval_s: Annotated[float, Field(gt=0)] = 15.0
+    cache_ttl_s: NonNegFloat = 300.0
+    tools: dict[str, McpToolPolicy] = Field(default_factory=dict)
+    enabled: bool = True
+    disabled_reason: str | None = None  # filled by the loader when a variable it uses is unset
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> McpServerConfig:
+        kind = self.kind
+        if kind == "stdio" and not self.command:
+            raise ValueError("a stdio MCP server needs 'command' (e.g. command: uvx, args: [mcp-server-time])")
+        if kind == "http" and not (self.url or self.urls):
+            raise ValueError("an HTTP MCP server needs 'url' (e.g. url: http://127.0.0.1:8765/mcp)")
+        for u in [*([self.url] if self.url else []), *self.urls]:
+            if not re.match(r"^https?://[^\s/]+", u):
+                raise ValueError(f"'{u}' is not an http:// or https:// URL")
+        return self
+
+    @property
+    def kind(self) -> Literal["stdio", "http"]:
+        if self.transport is not None:
+            return self.transport
+        return "http" if (self.url or self.urls) else "stdio"
+
+
+class McpConfig(_Strict):
+    servers: dict[str, McpServerConfig] = Field(default_factory=dict)
+
+
 class Settings(_Strict):
     """The whole effective configuration. Frozen: build a new one to change it."""
 
@@ -191,6 +248,7 @@ class Settings(_Strict):
     cache: CacheConfig = CacheConfig()
     gateway: GatewayConfig = GatewayConfig()
     warehouse: WarehouseConfig = WarehouseConfig()
+    mcp: McpConfig = McpConfig()
     # Where the settings came from and what the loader noticed (disabled providers, ...). Not read from the file.
     source: Path | None = None
     notices: tuple[str, ...] = ()
@@ -269,23 +327,9 @@ def load_settings(path: str | os.PathLike[str] | None = None, *, environ: Mappin
         raw = _read_yaml(file)
     notices: list[str] = []
     problems: list[str] = []
-    unset_keys: set[tuple[str, ...]] = set()
-    raw = _interpolate(raw, (), env, where, problems, unset_keys)
-
-    providers = raw.get("models", {}).get("providers") if isinstance(raw.get("models"), dict) else None
-    if isinstance(providers, dict):
-        for name, cfg in providers.items():
-            if isinstance(cfg, dict) and ("models", "providers", name, "api_key") in unset_keys:
-                cfg["api_key"] = None
-                cfg["enabled"] = False
-                var = cfg.pop("__unset_var__api_key", "its key variable")
-                cfg["disabled_reason"] = f"{var} is not set"
-                notices.append(
-                    f"Provider '{name}' is disabled: {var} is not set. "
-                    f"Export {var} (or set models.providers.{name}.api_key) to enable it."
-                )
-            elif isinstance(cfg, dict):
-                cfg.pop("__unset_var__api_key", None)
+    unset: dict[tuple[str, ...], str] = {}  # key path -> the unset variable it names
+    raw = _interpolate(raw, (), env, where, unset)
+    _disable_or_complain(raw, unset, where, notices, problems)
     base = file.parent if file is not None else Path.cwd()
     if isinstance(raw.get("data_dir"), str):
         raw["data_dir"] = str((base / raw["data_dir"]).resolve())
@@ -336,31 +380,19 @@ def _read_yaml(file: Path) -> dict[str, Any]:
     return data
 
 
-def _interpolate(
-    value: Any,
-    path: tuple[str, ...],
-    env: Mapping[str, str],
-    where: str,
-    problems: list[str],
-    unset_keys: set[tuple[str, ...]],
-) -> Any:
+def _interpolate(value: Any, path: tuple[str, ...], env: Mapping[str, str], where: str, unset: dict[tuple[str, ...], str]) -> Any:
+    """Replace ${VAR} / ${VAR:-default}; record (path -> VAR) for each unset variable and leave None there."""
     if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            out[str(k)] = _interpolate(v, (*path, str(k)), env, where, problems, unset_keys)
-            if path[:2] == ("models", "providers") and len(path) == 3 and (*path, str(k)) in unset_keys:
-                out[f"__unset_var__{k}"] = _first_var(v)
-        return out
+        return {str(k): _interpolate(v, (*path, str(k)), env, where, unset) for k, v in value.items()}
     if isinstance(value, list):
-        return [_interpolate(v, (*path, str(i)), env, where, problems, unset_keys) for i, v in enumerate(value)]
+        return [_interpolate(v, (*path, str(i)), env, where, unset) for i, v in enumerate(value)]
     if not isinstance(value, str) or "${" not in value:
         return value
-
     missing: list[str] = []
 
     def sub(m: re.Match[str]) -> str:
         name, default = m.group(1), m.group(2)
-        if name in env and env[name] != "":
+        if env.get(name):
             return env[name]
         if default is not None:
             return default
@@ -369,22 +401,47 @@ def _interpolate(
 
     result = _VAR.sub(sub, value)
     if missing:
-        is_provider_key = len(path) == 4 and path[:2] == ("models", "providers") and path[3] == "api_key"
-        if is_provider_key:
-            unset_keys.add(path)
-            return None
-        key = ".".join(path)
-        problems.append(
-            f"{where}: {key} = {value!r} uses ${{{missing[0]}}}, which is not set. "
-            f"Fix: export {missing[0]}=..., or give a default: ${{{missing[0]}:-value}}."
-        )
+        unset[path] = missing[0]
         return None
     return _coerce_scalar(result) if _VAR.fullmatch(value) else result
 
 
-def _first_var(value: Any) -> str:
-    m = _VAR.search(value) if isinstance(value, str) else None
-    return m.group(1) if m else "its key variable"
+def _disable_or_complain(
+    raw: dict[str, Any], unset: dict[tuple[str, ...], str], where: str, notices: list[str], problems: list[str]
+) -> None:
+    """A provider's api_key, or anything of an MCP server, naming an unset variable disables that provider or
+    server with a notice (the app must run with no keys); an unset variable anywhere else is a problem."""
+    for path, var in unset.items():
+        if len(path) == 4 and path[:2] == ("models", "providers") and path[3] == "api_key":
+            cfg = raw["models"]["providers"][path[2]]
+            cfg.update(api_key=None, enabled=False, disabled_reason=f"{var} is not set")
+            notices.append(
+                f"Provider '{path[2]}' is disabled: {var} is not set. "
+                f"Export {var} (or set models.providers.{path[2]}.api_key) to enable it."
+            )
+        elif len(path) >= 4 and path[:2] == ("mcp", "servers"):
+            cfg = raw["mcp"]["servers"][path[2]]
+            if "disabled_reason" not in cfg:
+                cfg.update(enabled=False, disabled_reason=f"{var} is not set")
+                notices.append(
+                    f"MCP server '{path[2]}' is disabled: {var} (used at {'.'.join(path)}) is not set. "
+                    f"Export {var} to enable it."
+                )
+            _set(cfg, path[3:], "")
+        else:
+            problems.append(
+                f"{where}: {'.'.join(path)} uses ${{{var}}}, which is not set. "
+                f"Fix: export {var}=..., or give a default: ${{{var}:-value}}."
+            )
+
+
+def _set(tree: Any, path: tuple[str, ...], value: Any) -> None:
+    for part in path[:-1]:
+        tree = tree[int(part)] if isinstance(tree, list) else tree[part]
+    if isinstance(tree, list):
+        tree[int(path[-1])] = value
+    else:
+        tree[path[-1]] = value
 
 
 def _coerce_scalar(text: str) -> Any:

@@ -120,3 +120,20 @@ def test_config_check_command_masks_secrets_and_fails_on_invalid_file(tmp_path: 
     )
     assert res.returncode == 2
     assert "cost_optimization.daily_limit" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_mcp_server_using_an_unset_secret_is_disabled_with_a_notice(tmp_path: Path) -> None:
+    text = (
+        "mcp:\n  servers:\n    github:\n      command: npx\n      args: [-y, '@modelcontextprotocol/server-github']\n"
+        "      env: {GITHUB_TOKEN: '${GITHUB_TOKEN}'}\n    time:\n      command: uvx\n      args: [mcp-server-time]\n"
+    )
+    settings = load_settings(write(tmp_path, text), environ={})
+    github = settings.mcp.servers["github"]
+    assert not github.enabled and github.disabled_reason == "GITHUB_TOKEN is not set"
+    assert any("MCP server 'github' is disabled" in n for n in settings.notices)
+    assert settings.mcp.servers["time"].enabled and settings.mcp.servers["time"].kind == "stdio"
+
+
+def test_mcp_server_without_command_or_url_names_the_key(tmp_path: Path) -> None:
+    message = error_for(tmp_path, "mcp:\n  servers:\n    broken:\n      args: [x]\n")
+    assert "mcp.servers.broken" in message and "needs 'command'" in message
