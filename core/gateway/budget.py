@@ -21,13 +21,22 @@ still shrink), and each (scope, period, threshold) fires once: the ``alerts`` ta
 second insert a no-op, inside the same write transaction.
 
 Amounts are USD floats; comparisons allow ``EPSILON_USD`` of float drift (ten $0.10 calls meet a $1.00 limit).
+
+The hot path does not grow with the month's call count: settled money per (scope, period) is kept in the
+``totals`` table by SQLite triggers on ``reservations`` (so every writer, an older process or a manual fix
+included, keeps it exact), and money in flight is summed from the few open reservations through the
+``reservations_open`` index. Each thread of each process keeps one connection, opened on first use.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import sqlite3
+import threading
+import time
 import uuid
+import weakref
 from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -59,7 +68,7 @@ CONFIG_FILE = "config/travelops.yml"
 Scope = Literal["agency", "user"]
 Period = Literal["day", "month"]
 
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2  # 2 added the totals table and its triggers (migrated from 1 by rebuilding totals)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS reservations (
     id           TEXT PRIMARY KEY,
@@ -83,25 +92,107 @@ CREATE TABLE IF NOT EXISTS alerts (
     created_at TEXT NOT NULL,
     PRIMARY KEY (scope, scope_id, period, period_key, threshold)
 );
+-- Settled money (SUM of actual_usd of 'settled' rows) per agency/user and day/month, kept by the triggers.
+CREATE TABLE IF NOT EXISTS totals (
+    scope       TEXT NOT NULL,               -- 'agency' | 'user'
+    scope_id    TEXT NOT NULL,               -- 'agency' | the user id
+    period      TEXT NOT NULL,               -- 'day' | 'month'
+    period_key  TEXT NOT NULL,               -- YYYY-MM-DD | YYYY-MM
+    settled_usd REAL NOT NULL,
+    PRIMARY KEY (scope, scope_id, period, period_key)
+) WITHOUT ROWID;
 """
 
-# Spent per (agency day, agency month, user day, user month) for one month, in one scan.
-# :reserved_weight is 1 to count in-flight estimates (limits) and 0 to count settled money only (alerts).
-_SPENT_SQL = """
-SELECT
-    COALESCE(SUM(CASE WHEN day = :day THEN amount END), 0),
-    COALESCE(SUM(amount), 0),
-    COALESCE(SUM(CASE WHEN day = :day AND user_id = :user_id THEN amount END), 0),
-    COALESCE(SUM(CASE WHEN user_id = :user_id THEN amount END), 0)
-FROM (
-    SELECT day, user_id,
-           CASE status WHEN 'settled' THEN actual_usd
-                       WHEN 'reserved' THEN estimate_usd * :reserved_weight
-                       ELSE 0 END AS amount
-    FROM reservations
-    WHERE month = :month
-)
+
+def _totals_trigger(name: str, event: str, when: str, row: str, sign: str) -> str:
+    """A trigger adding ``sign`` × the ``row`` (NEW/OLD) reservation's actual cost to its four totals."""
+    amount = f"{sign}COALESCE({row}.actual_usd, 0)"  # SUM skipped a NULL; NOT NULL would fail the write
+    return f"""
+CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON reservations WHEN {when}
+BEGIN
+    INSERT INTO totals (scope, scope_id, period, period_key, settled_usd)
+    SELECT 'agency', 'agency', 'day', {row}.day, {amount}
+    UNION ALL SELECT 'agency', 'agency', 'month', {row}.month, {amount}
+    UNION ALL SELECT 'user', {row}.user_id, 'day', {row}.day, {amount} WHERE {row}.user_id IS NOT NULL
+    UNION ALL SELECT 'user', {row}.user_id, 'month', {row}.month, {amount} WHERE {row}.user_id IS NOT NULL
+    ON CONFLICT DO UPDATE SET settled_usd = settled_usd + excluded.settled_usd;
+END;
 """
+
+
+# A settled row's contribution changed (settled, unsettled, or a settled row's cost or keys edited).
+_CHANGED = (
+    "(OLD.status IS NOT NEW.status OR OLD.actual_usd IS NOT NEW.actual_usd OR OLD.day IS NOT NEW.day"
+    " OR OLD.month IS NOT NEW.month OR OLD.user_id IS NOT NEW.user_id)"
+)
+_TRIGGERS = (
+    _totals_trigger("totals_insert", "INSERT", "NEW.status = 'settled'", "NEW", "")
+    + _totals_trigger("totals_delete", "DELETE", "OLD.status = 'settled'", "OLD", "-")
+    + _totals_trigger("totals_update_old", "UPDATE", f"OLD.status = 'settled' AND {_CHANGED}", "OLD", "-")
+    + _totals_trigger("totals_update_new", "UPDATE", f"NEW.status = 'settled' AND {_CHANGED}", "NEW", "")
+)
+
+# Schema 1 had no totals: build them from the reservations (the triggers keep them exact from then on).
+_REBUILD_TOTALS = """
+DELETE FROM totals;
+INSERT INTO totals (scope, scope_id, period, period_key, settled_usd)
+SELECT 'agency', 'agency', 'day', day, SUM(actual_usd)
+FROM reservations WHERE status = 'settled' GROUP BY day
+UNION ALL
+SELECT 'agency', 'agency', 'month', month, SUM(actual_usd)
+FROM reservations WHERE status = 'settled' GROUP BY month
+UNION ALL
+SELECT 'user', user_id, 'day', day, SUM(actual_usd)
+FROM reservations WHERE status = 'settled' AND user_id IS NOT NULL GROUP BY user_id, day
+UNION ALL
+SELECT 'user', user_id, 'month', month, SUM(actual_usd)
+FROM reservations WHERE status = 'settled' AND user_id IS NOT NULL GROUP BY user_id, month;
+"""
+
+
+def _settled(scope: str, scope_id: str, period: str, key: str) -> str:
+    return (
+        f"COALESCE((SELECT settled_usd FROM totals WHERE scope = '{scope}' AND scope_id = {scope_id}"
+        f" AND period = '{period}' AND period_key = {key}), 0)"
+    )
+
+
+# Settled money per (agency day, agency month, user day, user month): four primary-key lookups.
+_SETTLED_COLUMNS = (
+    _settled("agency", "'agency'", "day", ":day"),
+    _settled("agency", "'agency'", "month", ":month"),
+    _settled("user", ":user_id", "day", ":day"),
+    _settled("user", ":user_id", "month", ":month"),
+)
+_SETTLED_SQL = "SELECT " + ", ".join(_SETTLED_COLUMNS)
+
+# The same plus the estimates still in flight, in one statement (one snapshot). The open reservations are read
+# through reservations_open, so the cost follows the number of calls in flight, not the month's call count.
+_IN_FLIGHT_COLUMNS = (
+    "SUM(CASE WHEN day = :day THEN estimate_usd END)",
+    "SUM(estimate_usd)",
+    "SUM(CASE WHEN day = :day AND user_id = :user_id THEN estimate_usd END)",
+    "SUM(CASE WHEN user_id = :user_id THEN estimate_usd END)",
+)
+_SPENT_SQL = (
+    "SELECT "
+    + ", ".join(f"{s} + COALESCE({f}, 0)" for s, f in zip(_SETTLED_COLUMNS, _IN_FLIGHT_COLUMNS, strict=True))
+    + " FROM reservations INDEXED BY reservations_open WHERE status = 'reserved' AND month = :month"
+)
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a SQL script, one by one (``executescript`` would commit the open transaction)."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"Incomplete SQL statement at the end of a script: {pending.strip()[:80]!r}")
+    return statements
 
 
 def _utcnow() -> datetime:
@@ -251,12 +342,40 @@ def record_downgrade(
     )
 
 
+# Connections a forked child inherited from its parent: never used nor closed there (closing SQLite's file
+# descriptors in the child could drop the child's own POSIX locks), only kept alive until the child exits.
+_INHERITED_CONNECTIONS: list[sqlite3.Connection] = []
+
+
+class _ThreadConnection:
+    """One thread's connection, held by a ``threading.local``; closed when the thread or the ledger goes."""
+
+    __slots__ = ("__weakref__", "conn", "pid")
+
+    def __init__(self, conn: sqlite3.Connection, pid: int) -> None:
+        self.conn = conn
+        self.pid = pid
+        weakref.finalize(self, _close_connection, conn, pid)
+
+
+def _close_connection(conn: sqlite3.Connection, pid: int) -> None:
+    if os.getpid() == pid:
+        conn.close()
+    else:  # a forked child dropping its parent's connection (CPython clears other threads' locals at fork)
+        _INHERITED_CONNECTIONS.append(conn)
+
+
+class _PerThread(threading.local):
+    conn: _ThreadConnection | None = None
+
+
 class BudgetLedger:
     """Reservations and alerts in one SQLite file (WAL), safe across threads and processes.
 
-    Each operation opens its own short-lived connection, so a ledger may be shared by threads and rebuilt
-    cheaply in every process; SQLite's write lock (``BEGIN IMMEDIATE`` with a busy timeout) serialises the
-    check-and-insert of ``reserve`` and the settle-and-alert of ``reconcile``.
+    Each thread keeps one connection per ledger, opened on first use (a forked child opens its own and never
+    touches its parent's), so a ledger may be shared by threads and rebuilt cheaply in every process; SQLite's
+    write lock (``BEGIN IMMEDIATE`` with a busy timeout) serialises the check-and-insert of ``reserve`` and
+    the settle-and-alert of ``reconcile``.
     """
 
     def __init__(
@@ -271,14 +390,17 @@ class BudgetLedger:
         self.cfg = cfg
         self._clock = clock
         self._busy_timeout_s = busy_timeout_s
+        self._local = _PerThread()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = self._connect()
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            if conn.execute("PRAGMA user_version").fetchone()[0] < _SCHEMA_VERSION:
-                conn.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version={_SCHEMA_VERSION};COMMIT;")
-        finally:
-            conn.close()
+        conn = self._conn()
+        self._enable_wal(conn)
+        if conn.execute("PRAGMA user_version").fetchone()[0] < _SCHEMA_VERSION:
+            with self._write() as conn:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]  # again, under the write lock
+                if version < _SCHEMA_VERSION:
+                    for statement in _statements(_SCHEMA + _TRIGGERS + _REBUILD_TOTALS):
+                        conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
     # ------------------------------------------------------------------------------------------------------
     # Public API
@@ -287,8 +409,7 @@ class BudgetLedger:
     def state(self, user_id: str | None = None) -> BudgetState:
         """Every limit that applies to ``user_id`` now, with money spent (settled + in flight)."""
         day, month = self._period_keys(self._now())
-        with self._connection() as conn:
-            limits = self._limit_states(conn, user_id, day, month, include_reserved=True)
+        limits = self._limit_states(self._conn(), user_id, day, month, include_reserved=True)
         return BudgetState(user_id=user_id, limits=tuple(limits))
 
     def reserve(self, estimate_usd: float, *, request_id: str, user_id: str | None) -> Reservation:
@@ -350,14 +471,14 @@ class BudgetLedger:
 
     def release(self, reservation: Reservation) -> None:
         """Give back the money of a failed call (cost 0). Idempotent; a settled reservation stays settled."""
-        with self._connection() as conn:
-            changed = conn.execute(
-                "UPDATE reservations SET status = 'released', actual_usd = 0 "
-                "WHERE id = ? AND status = 'reserved'",
-                (reservation.id,),
-            ).rowcount
-            if not changed:
-                self._require_known(conn, reservation)
+        conn = self._conn()
+        changed = conn.execute(
+            "UPDATE reservations SET status = 'released', actual_usd = 0 "
+            "WHERE id = ? AND status = 'reserved'",
+            (reservation.id,),
+        ).rowcount
+        if not changed:
+            self._require_known(conn, reservation)
 
     def settle_stale(self, older_than: timedelta) -> int:
         """Settle, at their estimate, reservations left open longer than ``older_than`` (a crashed process).
@@ -385,31 +506,53 @@ class BudgetLedger:
     def _period_keys(now: datetime) -> tuple[str, str]:
         return now.strftime("%Y-%m-%d"), now.strftime("%Y-%m")
 
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use and again in a forked child (keyed by process id)."""
+        held = self._local.conn
+        pid = os.getpid()
+        if held is None or held.pid != pid:
+            # A held connection from another pid was inherited through fork: dropping it hands it to
+            # _close_connection, which keeps it open and unused.
+            held = self._local.conn = _ThreadConnection(self._connect(), pid)
+        elif held.conn.in_transaction:  # an earlier write was interrupted before it could roll back
+            held.conn.execute("ROLLBACK")
+        return held.conn
+
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=self._busy_timeout_s, isolation_level=None)
+        # check_same_thread=False only lets a finished thread's connection be closed from another thread; each
+        # connection is used by the one thread whose threading.local holds it.
+        conn = sqlite3.connect(
+            self.path, timeout=self._busy_timeout_s, isolation_level=None, check_same_thread=False
+        )
         conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_s * 1000)}")
         conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA temp_store = MEMORY")
         return conn
 
-    @contextmanager
-    def _connection(self) -> Generator[sqlite3.Connection, None, None]:
-        conn = self._connect()
-        try:
-            yield conn
-        finally:
-            conn.close()
+    def _enable_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch the file to WAL, retrying while another connection holds it (busy_timeout is not used)."""
+        deadline = time.monotonic() + self._busy_timeout_s
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if e.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.005)
 
     @contextmanager
     def _write(self) -> Generator[sqlite3.Connection, None, None]:
         """One write transaction holding SQLite's write lock from the first read (no lost updates)."""
-        with self._connection() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
             conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     def _applicable(self, user_id: str | None) -> list[tuple[Scope, str, Period, float]]:
         out: list[tuple[Scope, str, Period, float]] = []
@@ -432,8 +575,7 @@ class BudgetLedger:
         if not applicable:
             return []
         row = conn.execute(
-            _SPENT_SQL,
-            {"day": day, "month": month, "user_id": user_id, "reserved_weight": 1 if include_reserved else 0},
+            _SPENT_SQL if include_reserved else _SETTLED_SQL, {"day": day, "month": month, "user_id": user_id}
         ).fetchone()
         spent = {
             ("agency", "day"): row[0],

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import os
 import random
 import sqlite3
 import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from core.gateway.budget import (
     EPSILON_USD,
     BudgetLedger,
     BudgetLimitExceeded,
+    Reservation,
     record_downgrade,
     record_refusal,
 )
@@ -327,3 +330,334 @@ def test_a_downgrade_event_names_the_tightest_limit(tmp_path: Path) -> None:
     assert event.message == "Downgraded a/big → a/small: 10% of your monthly budget left."
     with pytest.raises(ValueError, match="no limit is configured"):
         record_downgrade(ledger.state("bob").model_copy(update={"limits": ()}), from_model="x", to_model="y")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Storage: running totals, migration, connections
+# ----------------------------------------------------------------------------------------------------
+
+SCHEMA_1 = """
+CREATE TABLE reservations (
+    id TEXT PRIMARY KEY, request_id TEXT NOT NULL, user_id TEXT, day TEXT NOT NULL, month TEXT NOT NULL,
+    estimate_usd REAL NOT NULL CHECK (estimate_usd >= 0), actual_usd REAL,
+    status TEXT NOT NULL CHECK (status IN ('reserved', 'settled', 'released')), created_at TEXT NOT NULL
+);
+CREATE INDEX reservations_by_month ON reservations (month, user_id);
+CREATE INDEX reservations_open ON reservations (status, created_at);
+CREATE TABLE alerts (
+    scope TEXT NOT NULL, scope_id TEXT NOT NULL, period TEXT NOT NULL, period_key TEXT NOT NULL,
+    threshold REAL NOT NULL, created_at TEXT NOT NULL,
+    PRIMARY KEY (scope, scope_id, period, period_key, threshold)
+);
+PRAGMA user_version = 1;
+PRAGMA journal_mode = WAL;
+"""
+
+ALL_LIMITS = CostOptimization(
+    daily_limit=5.0,
+    monthly_limit=40.0,
+    users={"alice": BudgetLimits(daily_limit=2.0, monthly_limit=15.0), "bob": BudgetLimits(daily_limit=3.0)},
+)
+
+
+def scanned(path: Path, user_id: str | None, day: str, month: str) -> list[float]:
+    """Spent (settled + in flight) per agency day, agency month, user day, user month, by a full scan."""
+    with closing(sqlite3.connect(path)) as conn:
+        rows = conn.execute(
+            "SELECT day, user_id, status, estimate_usd, actual_usd FROM reservations WHERE month = ?",
+            (month,),
+        ).fetchall()
+    out = [0.0, 0.0, 0.0, 0.0]
+    for row_day, row_user, status, estimate, actual in rows:
+        amount = {"settled": actual or 0.0, "reserved": estimate}.get(status, 0.0)
+        mine = user_id is not None and row_user == user_id
+        out[0] += amount if row_day == day else 0.0
+        out[1] += amount
+        out[2] += amount if row_day == day and mine else 0.0
+        out[3] += amount if mine else 0.0
+    return out
+
+
+def assert_totals_match_a_scan(path: Path) -> None:
+    """Every totals row equals the SUM it replaces, and no settled (scope, period) lacks one."""
+    with closing(sqlite3.connect(path)) as conn:
+        totals = {tuple(r[:4]): r[4] for r in conn.execute("SELECT * FROM totals")}
+        sums: dict[tuple[str, str, str, str], float] = {}
+        for day, month, user, actual in conn.execute(
+            "SELECT day, month, user_id, actual_usd FROM reservations WHERE status = 'settled'"
+        ):
+            keys = [("agency", "agency", "day", day), ("agency", "agency", "month", month)]
+            if user is not None:
+                keys += [("user", user, "day", day), ("user", user, "month", month)]
+            for key in keys:
+                sums[key] = sums.get(key, 0.0) + (actual or 0.0)
+    for key in sums.keys() | totals.keys():
+        assert totals.get(key, 0.0) == pytest.approx(sums.get(key, 0.0), abs=1e-9), key
+
+
+def assert_state_matches_a_scan(ledger: BudgetLedger, user_id: str | None) -> None:
+    state = ledger.state(user_id)
+    now = ledger._now()
+    expected = scanned(ledger.path, user_id, now.strftime("%Y-%m-%d"), now.strftime("%Y-%m"))
+    index = {("agency", "day"): 0, ("agency", "month"): 1, ("user", "day"): 2, ("user", "month"): 3}
+    assert state.limits, "ALL_LIMITS applies to every user"
+    for limit in state.limits:
+        assert limit.spent == pytest.approx(expected[index[(limit.scope, limit.period)]], abs=1e-9), limit
+
+
+def test_totals_follow_every_lifecycle_step_and_direct_writes_across_days_and_months(tmp_path: Path) -> None:
+    clock = Clock(datetime(2026, 11, 29, 20, 0, tzinfo=UTC))
+    path = tmp_path / "budget.db"
+    ledger = BudgetLedger(path, ALL_LIMITS, clock=clock)
+    rng = random.Random(7)
+    open_: list[Reservation] = []
+    closed: list[Reservation] = []
+    manual: list[str] = []
+    users = [None, "alice", "bob", "carol"]
+    for step in range(300):
+        op = rng.choice(["reserve"] * 4 + ["reconcile", "release", "again", "stale", "sql", "tick"])
+        if op == "reserve":
+            with suppress(BudgetExceeded):
+                estimate = round(rng.uniform(0, 0.6), 4)
+                open_.append(ledger.reserve(estimate, request_id=f"r{step}", user_id=rng.choice(users)))
+        elif op in ("reconcile", "release") and open_:
+            reservation = open_.pop(rng.randrange(len(open_)))
+            if op == "reconcile":  # sometimes above the estimate: recorded as is
+                ledger.reconcile(reservation, round(reservation.estimate_usd * rng.uniform(0, 1.3), 6))
+            else:
+                ledger.release(reservation)
+            closed.append(reservation)
+        elif op == "again" and closed:  # idempotent reconcile/release, or settling a released call
+            reservation = rng.choice(closed)
+            if rng.random() < 0.5:
+                ledger.reconcile(reservation, 0.05)
+            else:
+                ledger.release(reservation)
+        elif op == "stale":  # the reservations it settles stay in open_: reconciling them is a no-op
+            ledger.settle_stale(timedelta(hours=rng.choice([1, 6, 30])))
+        elif op == "sql":  # an older process or a manual fix writing the table directly
+            day, month = clock.now.strftime("%Y-%m-%d"), clock.now.strftime("%Y-%m")
+            with closing(sqlite3.connect(path)) as conn, conn:
+                conn.execute(
+                    "INSERT INTO reservations VALUES (?, 'manual', ?, ?, ?, 0.1, 0.1, 'settled', ?)",
+                    (f"m{step}", rng.choice(users), day, month, clock.now.isoformat()),
+                )
+                manual.append(f"m{step}")
+                fix = rng.choice(manual)
+                conn.execute("UPDATE reservations SET actual_usd = actual_usd / 2 WHERE id = ?", (fix,))
+                if len(manual) > 2:
+                    conn.execute("DELETE FROM reservations WHERE id = ?", (manual.pop(0),))
+        else:
+            clock.now += timedelta(hours=rng.choice([1, 3, 11]))
+        for user in users:
+            assert_state_matches_a_scan(ledger, user)
+    assert clock.now.month == 12, "the walk should cross a month boundary"
+    assert_totals_match_a_scan(path)
+
+
+def write_schema_1_ledger(path: Path) -> None:
+    """A budget.db as schema 1 left it: reservations in every state, two months, three users."""
+    rows = []
+    rng = random.Random(3)
+    for i in range(400):
+        when = datetime(2026, 10, 20, tzinfo=UTC) + timedelta(hours=i * 2.5)
+        status = rng.choice(["settled", "settled", "settled", "released", "reserved"])
+        estimate = round(rng.uniform(0.001, 0.05), 4)
+        actual = {"settled": round(estimate * 0.9, 6), "released": 0.0, "reserved": None}[status]
+        rows.append(
+            (
+                f"old{i}",
+                f"q{i}",
+                rng.choice([None, "alice", "bob"]),
+                when.strftime("%Y-%m-%d"),
+                when.strftime("%Y-%m"),
+                estimate,
+                actual,
+                status,
+                when.isoformat(),
+            )
+        )
+    with closing(sqlite3.connect(path)) as conn:
+        conn.executescript(SCHEMA_1)
+        with conn:
+            conn.executemany("INSERT INTO reservations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def test_a_schema_1_ledger_is_migrated_with_totals_built_from_its_reservations_even_when_opened_at_once(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "budget.db"
+    write_schema_1_ledger(path)
+    barrier = threading.Barrier(4, timeout=WAIT_S)
+
+    def open_ledger(_: int) -> BudgetLedger:  # four processes' worth of ledgers racing to migrate
+        barrier.wait()
+        return BudgetLedger(path, ALL_LIMITS, clock=fixed_clock)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        ledgers = [f.result(timeout=WAIT_S) for f in [pool.submit(open_ledger, i) for i in range(4)]]
+    ledger = BudgetLedger(path, ALL_LIMITS, clock=fixed_clock)  # and once more after
+
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("SELECT COUNT(*) FROM totals").fetchone()[0] > 0
+    assert_totals_match_a_scan(path)
+    for user in (None, "alice", "bob"):
+        assert_state_matches_a_scan(ledgers[0], user)
+
+    # The migrated money counts against the limits, and the ledger carries on keeping totals exact.
+    month_spent = ledger.state(None).limits[1].spent
+    assert month_spent > 1.0
+    just_above = BudgetLedger(path, CostOptimization(monthly_limit=month_spent + 0.01), clock=fixed_clock)
+    with pytest.raises(BudgetLimitExceeded, match="this month's agency budget"):
+        just_above.reserve(0.02, request_id="over", user_id=None)
+    just_above.release(just_above.reserve(0.005, request_id="fits", user_id=None))
+    ledger.reconcile(ledger.reserve(0.5, request_id="new", user_id="alice"), 0.4)
+    assert ledger.settle_stale(timedelta(hours=1)) > 0  # schema 1's open reservations
+    assert_totals_match_a_scan(path)
+    assert_state_matches_a_scan(ledger, "alice")
+
+
+def test_ledgers_opening_a_new_file_at_the_same_moment_all_succeed(tmp_path: Path) -> None:
+    """Switching a new file to WAL ignores busy_timeout; the ledger retries it instead of failing."""
+    cfg = CostOptimization(daily_limit=1.0)
+    for trial in range(25):
+        path = tmp_path / f"budget-{trial}.db"
+        barrier = threading.Barrier(6, timeout=WAIT_S)
+
+        def open_ledger(i: int, path: Path = path, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            ledger = BudgetLedger(path, cfg, clock=fixed_clock)
+            ledger.reconcile(ledger.reserve(0.1, request_id=f"r{i}", user_id=None), 0.1)
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            for future in [pool.submit(open_ledger, i) for i in range(6)]:
+                future.result(timeout=WAIT_S)
+        assert settled_total(path, "2026-11-26") == pytest.approx(0.6)
+
+
+def test_state_reserve_and_reconcile_do_not_grow_with_the_months_calls(tmp_path: Path) -> None:
+    """Counts SQLite virtual-machine steps (deterministic, unlike timings) with 0 and 3,000 settled calls."""
+
+    def steps(prior: int) -> tuple[int, int, int]:
+        path = tmp_path / f"budget-{prior}.db"
+        ledger = BudgetLedger(path, ALL_LIMITS, clock=fixed_clock)
+        with closing(sqlite3.connect(path)) as conn, conn:
+            conn.executemany(
+                "INSERT INTO reservations VALUES (?, 'seed', ?, ?, '2026-11', 0.001, 0.001, 'settled', '')",
+                [(f"s{i}", [None, "alice"][i % 2], f"2026-11-{1 + i % 26:02d}") for i in range(prior)],
+            )
+        ledger.reconcile(ledger.reserve(0.001, request_id="warm", user_id="alice"), 0.001)
+        count = [0]
+
+        def tick() -> int:
+            count[0] += 1
+            return 0
+
+        ledger._conn().set_progress_handler(tick, 1)
+        ledger.state("alice")
+        after_state = count[0]
+        reservation = ledger.reserve(0.001, request_id="r", user_id="alice")
+        after_reserve = count[0]
+        ledger.reconcile(reservation, 0.001)
+        return after_state, after_reserve - after_state, count[0] - after_reserve
+
+    small, large = steps(0), steps(3000)
+    assert large == small, f"VM steps with 0 vs 3000 settled calls this month: {small} vs {large}"
+
+
+def test_each_thread_reuses_one_connection_closed_when_the_thread_ends(tmp_path: Path) -> None:
+    ledger = BudgetLedger(tmp_path / "budget.db", CostOptimization(daily_limit=1.0), clock=fixed_clock)
+    main = ledger._conn()
+    seen: list[sqlite3.Connection] = []
+
+    def work() -> None:
+        ledger.reconcile(ledger.reserve(0.1, request_id="t", user_id=None), 0.1)
+        first = ledger._conn()
+        ledger.state(None)
+        assert ledger._conn() is first
+        seen.append(first)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(WAIT_S)
+    assert seen and seen[0] is not main
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        seen[0].execute("SELECT 1")
+    assert ledger._conn() is main
+    assert ledger.state(None).limits[0].spent == pytest.approx(0.1)
+
+
+def test_a_refusal_or_an_interrupted_write_leaves_no_write_lock_behind(tmp_path: Path) -> None:
+    cfg = CostOptimization(daily_limit=1.0)
+    first = BudgetLedger(tmp_path / "budget.db", cfg, clock=fixed_clock)
+    other = BudgetLedger(tmp_path / "budget.db", cfg, clock=fixed_clock, busy_timeout_s=0.2)
+    with pytest.raises(BudgetLimitExceeded):
+        first.reserve(2.0, request_id="too-big", user_id=None)
+    other.reconcile(other.reserve(0.1, request_id="o1", user_id=None), 0.1)  # not locked out
+
+    first._conn().execute("BEGIN IMMEDIATE")  # as if a write had been interrupted before its ROLLBACK
+    first.reconcile(first.reserve(0.2, request_id="f1", user_id=None), 0.2)
+    other.reconcile(other.reserve(0.1, request_id="o2", user_id=None), 0.1)
+    assert first.state(None).limits[0].spent == pytest.approx(0.4)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_forked_children_open_their_own_connections_and_the_limit_still_holds(tmp_path: Path) -> None:
+    limit = 0.6
+    path = tmp_path / "budget.db"
+    ledger = BudgetLedger(path, CostOptimization(daily_limit=limit), clock=fixed_clock)
+    results = [one_call(ledger, random.Random(0), "parent-before-fork")]
+    helper_ready, helper_go = threading.Event(), threading.Event()
+    helper_results: list[dict] = []
+
+    def helper() -> None:  # a parent thread whose connection is open when the children fork
+        ledger.state(None)
+        helper_ready.set()
+        helper_go.wait(WAIT_S)
+        helper_results.extend(
+            one_call(ledger, random.Random(500 + i), f"parent-helper-{i}") for i in range(10)
+        )
+
+    thread = threading.Thread(target=helper)
+    thread.start()
+    assert helper_ready.wait(WAIT_S)
+
+    children: list[tuple[int, Path]] = []
+    for worker in range(3):
+        out = tmp_path / f"child-{worker}.json"
+        pid = os.fork()
+        if pid == 0:  # the child: never return into pytest
+            code = 1
+            try:
+                inherited = ledger._local.conn
+                own = ledger._conn()
+                assert inherited is not None and inherited.pid != os.getpid() and inherited.conn is not own
+                rng = random.Random(100 + worker)
+                calls = [one_call(ledger, rng, f"c{worker}-{i}") for i in range(15)]
+                for call in calls:
+                    call["alerts"] = [a.model_dump_json() for a in call["alerts"]]
+                out.write_text(json.dumps(calls))
+                code = 0
+            finally:
+                os._exit(code)
+        children.append((pid, out))
+    helper_go.set()
+    results += [one_call(ledger, random.Random(900 + i), f"parent-main-{i}") for i in range(10)]
+    thread.join(WAIT_S)
+    results += helper_results
+    for pid, out in children:
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, f"child {pid} failed"
+        for call in json.loads(out.read_text()):
+            call["alerts"] = [BudgetEvent.model_validate_json(a) for a in call["alerts"]]
+            results.append(call)
+
+    assert len(results) == 1 + 10 + 10 + 45
+    assert_limit_held(path, results, limit)
+    total = settled_total(path, "2026-11-26")
+    assert_alerts_once([a for r in results for a in r["alerts"]], total, limit)
+    assert ledger.state(None).limits[0].spent == pytest.approx(total)
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert_totals_match_a_scan(path)
