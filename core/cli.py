@@ -252,6 +252,23 @@ def demo_seed(
     typer.echo(f"Seeded {rows} demo usage rows over {days} days into {settings.warehouse_path}.")
 
 
+def _register_domain_commands() -> None:
+    """Commands that live beside their domain (each module imports only typer at the top)."""
+    import importlib
+
+    for module in ("core.travel.cli", "core.travel.d1_cli", "core.documents.cli", "core.mcp.cli"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as e:
+            if e.name is None or not module.startswith(e.name):
+                raise  # a real import error inside the module, not a domain that isn't there
+            continue
+        mod.register(app)
+
+
+_register_domain_commands()
+
+
 def main() -> None:
     try:
         app()
