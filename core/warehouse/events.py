@@ -1,4 +1,4 @@
-"""The events every process writes to the usage warehouse. One row type per table; ids make ingestion idempotent."""
+"""The events every process writes to the usage warehouse: one row type per table, ids for idempotence."""
 
 from __future__ import annotations
 
