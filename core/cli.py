@@ -43,13 +43,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 TaskOpt = Annotated[str, typer.Option("--task", "-t", help="Task type (routing.task_types in the config).")]
-UserOpt = Annotated[str | None, typer.Option("--user", "-u", help="Acting user id (budgets and preferences).")]
+UserOpt = Annotated[
+    str | None, typer.Option("--user", "-u", help="Acting user id (budgets and preferences).")
+]
 
 
 @app.callback()
 def _root(
     config: Annotated[
-        str | None, typer.Option("--config", "-c", help="Configuration file (default: TRAVELOPS_CONFIG or config/travelops.yml).")
+        str | None,
+        typer.Option(
+            "--config", "-c", help="Configuration file (default: TRAVELOPS_CONFIG or config/travelops.yml)."
+        ),
     ] = None,
 ) -> None:
     _state["config"] = config
@@ -103,7 +108,13 @@ def config_check(as_json: JsonOpt = False) -> None:
     settings = _settings()
     data = settings.masked()
     if as_json:
-        _echo_json({"source": str(settings.source) if settings.source else None, "notices": settings.notices, "config": data})
+        _echo_json(
+            {
+                "source": str(settings.source) if settings.source else None,
+                "notices": settings.notices,
+                "config": data,
+            }
+        )
         return
     import yaml
 
@@ -129,13 +140,17 @@ def models_list(as_json: JsonOpt = False) -> None:
         _echo_json(rows)
         return
     _notices(settings)
-    header = f"{'model':42} {'status':9} {'context':>9} {'$in/1M':>8} {'$out/1M':>8} {'source':8} capabilities"
-    typer.echo(header)
+    typer.echo(
+        f"{'model':36} {'status':9} {'context':>9} {'$in/1M':>8} {'$out/1M':>8} {'source':8} "
+        f"{'rpm':>6} {'p50 ms':>7} {'quality':>7}  capabilities"
+    )
     for r in rows:
         status = "enabled" if r["enabled"] else "disabled"
+        p50 = f"{r['measured_p50_ms']:.0f}" if r["measured_p50_ms"] is not None else "-"
+        quality = f"{r['measured_quality']:.2f}" if r["measured_quality"] is not None else "-"
         typer.echo(
-            f"{r['id']:42} {status:9} {r['context_window']:>9} {r['input_per_mtok']:>8.2f} {r['output_per_mtok']:>8.2f} "
-            f"{r['price_source']:8} {','.join(r['capabilities'])}"
+            f"{r['id']:36} {status:9} {r['context_window']:>9} {r['input_per_mtok']:>8.2f} {r['output_per_mtok']:>8.2f} "
+            f"{r['price_source']:8} {r['rpm'] or '-':>6} {p50:>7} {quality:>7}  {','.join(r['capabilities'])}"
         )
 
 
@@ -205,7 +220,9 @@ def ask(
     typer.echo("")
     typer.echo(f"model:   {result.model_label}{' (cache hit)' if result.cache_hit else ''}")
     typer.echo(f"why:     {result.decision.reason}")
-    typer.echo(f"cost:    ${result.cost_usd:.6f}   latency: {result.latency_ms:.0f} ms   attempts: {len(result.attempts)}")
+    typer.echo(
+        f"cost:    ${result.cost_usd:.6f}   latency: {result.latency_ms:.0f} ms   attempts: {len(result.attempts)}"
+    )
     for note in result.budget_events:
         typer.echo(f"budget:  {note}")
 
@@ -224,13 +241,35 @@ def usage_summary(
     try:
         since_day = date.fromisoformat(since) if since else None
     except ValueError:
-        raise ValidationError(f"--since {since!r} is not a date.", hint="Write it as YYYY-MM-DD, e.g. 2026-11-01.") from None
+        raise ValidationError(
+            f"--since {since!r} is not a date.", hint="Write it as YYYY-MM-DD, e.g. 2026-11-01."
+        ) from None
     settings = _settings()
     summary = Warehouse.from_settings(settings).usage_summary(since_day)
     if as_json:
         _echo_json(summary.model_dump(mode="json"))
         return
-    typer.echo(summary.render() if hasattr(summary, "render") else json.dumps(summary.model_dump(mode="json"), indent=2))
+    _render_summary(summary)
+
+
+def _render_summary(summary: Any) -> None:
+    start, end = summary.period.start, summary.period.end
+    if start is None:
+        typer.echo("No usage recorded yet. Run `travelops ask ...` or `travelops demo seed`.")
+        return
+    typer.echo(
+        f"Usage {start} to {end}: {summary.calls} calls, {summary.errors} errors, {summary.cache_hits} cache hits, "
+        f"{summary.tokens:,} tokens, ${summary.total_cost_usd:,.2f}"
+    )
+    for title, rows in (("model", summary.by_model), ("task", summary.by_task), ("user", summary.by_user)):
+        typer.echo(f"\nBy {title}:")
+        typer.echo(f"  {title:34} {'calls':>7} {'errors':>7} {'cost $':>10} {'p50 ms':>8} {'p95 ms':>8}")
+        for row in rows:
+            p50 = f"{row.p50_ms:.0f}" if row.p50_ms is not None else "-"
+            p95 = f"{row.p95_ms:.0f}" if row.p95_ms is not None else "-"
+            typer.echo(
+                f"  {row.key or '(none)':34} {row.calls:>7} {row.errors:>7} {row.cost_usd:>10.2f} {p50:>8} {p95:>8}"
+            )
 
 
 # ------------------------------------------------------------------------------------------------------ demo

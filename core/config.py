@@ -152,7 +152,9 @@ class CostOptimization(_Strict):
     monthly_limit: NonNegFloat | None = None
     auto_downgrade: bool = True
     quality_threshold: Annotated[float, Field(ge=0, le=1)] = 0.85
-    alert_thresholds: list[Annotated[float, Field(gt=0, le=1)]] = Field(default_factory=lambda: [0.5, 0.8, 1.0])
+    alert_thresholds: list[Annotated[float, Field(gt=0, le=1)]] = Field(
+        default_factory=lambda: [0.5, 0.8, 1.0]
+    )
     users: dict[str, BudgetLimits] = Field(default_factory=dict)
 
 
@@ -218,7 +220,9 @@ class McpServerConfig(_Strict):
     def _one_transport(self) -> McpServerConfig:
         kind = self.kind
         if kind == "stdio" and not self.command:
-            raise ValueError("a stdio MCP server needs 'command' (e.g. command: uvx, args: [mcp-server-time])")
+            raise ValueError(
+                "a stdio MCP server needs 'command' (e.g. command: uvx, args: [mcp-server-time])"
+            )
         if kind == "http" and not (self.url or self.urls):
             raise ValueError("an HTTP MCP server needs 'url' (e.g. url: http://127.0.0.1:8765/mcp)")
         for u in [*([self.url] if self.url else []), *self.urls]:
@@ -317,7 +321,9 @@ def find_config_file(explicit: str | os.PathLike[str] | None = None) -> Path | N
     return None
 
 
-def load_settings(path: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    path: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None
+) -> Settings:
     """Load, interpolate and validate the configuration. Raises ``ConfigError`` naming file, key, value and fix."""
     env = os.environ if environ is None else environ
     file = find_config_file(path) if environ is None else (Path(path) if path else None)
@@ -380,7 +386,9 @@ def _read_yaml(file: Path) -> dict[str, Any]:
     return data
 
 
-def _interpolate(value: Any, path: tuple[str, ...], env: Mapping[str, str], where: str, unset: dict[tuple[str, ...], str]) -> Any:
+def _interpolate(
+    value: Any, path: tuple[str, ...], env: Mapping[str, str], where: str, unset: dict[tuple[str, ...], str]
+) -> Any:
     """Replace ${VAR} / ${VAR:-default}; record (path -> VAR) for each unset variable and leave None there."""
     if isinstance(value, dict):
         return {str(k): _interpolate(v, (*path, str(k)), env, where, unset) for k, v in value.items()}
@@ -407,7 +415,11 @@ def _interpolate(value: Any, path: tuple[str, ...], env: Mapping[str, str], wher
 
 
 def _disable_or_complain(
-    raw: dict[str, Any], unset: dict[tuple[str, ...], str], where: str, notices: list[str], problems: list[str]
+    raw: dict[str, Any],
+    unset: dict[tuple[str, ...], str],
+    where: str,
+    notices: list[str],
+    problems: list[str],
 ) -> None:
     """A provider's api_key, or anything of an MCP server, naming an unset variable disables that provider or
     server with a notice (the app must run with no keys); an unset variable anywhere else is a problem."""
@@ -535,7 +547,10 @@ def _unwrap(annotation: Any) -> Any:
     if getattr(annotation, "__origin__", None) in (dict, list):
         return annotation
     for arg in getattr(annotation, "__args__", ()):
-        if (isinstance(arg, type) and issubclass(arg, BaseModel)) or getattr(arg, "__origin__", None) in (dict, list):
+        if (isinstance(arg, type) and issubclass(arg, BaseModel)) or getattr(arg, "__origin__", None) in (
+            dict,
+            list,
+        ):
             return arg
     return annotation
 
@@ -567,7 +582,9 @@ def resolve_model_ref(settings: Settings, ref: str, *, where: str = "") -> str:
     known = sorted(f for fulls in names.values() for f in fulls)
     if "/" in ref:
         provider, _, name = ref.partition("/")
-        if provider in settings.models.providers and name in [m.name for m in settings.models.providers[provider].models]:
+        if provider in settings.models.providers and name in [
+            m.name for m in settings.models.providers[provider].models
+        ]:
             return ref
     elif ref in names:
         if len(names[ref]) > 1:
@@ -607,7 +624,12 @@ def _check_references(settings: Settings, where: str) -> None:
         check(rule.model, f"routing.rules.{i}.model")
     for pname, pcfg in settings.models.providers.items():
         kind = settings.provider_kind(pname)
-        if pcfg.enabled and kind in ("openai_compatible", "ollama") and pcfg.api_base is None and kind != "ollama":
+        if (
+            pcfg.enabled
+            and kind in ("openai_compatible", "ollama")
+            and pcfg.api_base is None
+            and kind != "ollama"
+        ):
             problems.append(
                 f"{where}: models.providers.{pname}.api_base is missing: provider '{pname}' is OpenAI-compatible "
                 "and needs the server's URL. Fix: set api_base (e.g. http://127.0.0.1:8000/v1) or kind: openai."

@@ -21,7 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.config import Settings
 from core.errors import BudgetExceeded, ProviderError
-from core.gateway.budget import BudgetLedger, BudgetLimitExceeded, Reservation, record_downgrade, record_refusal
+from core.gateway.budget import (
+    BudgetLedger,
+    BudgetLimitExceeded,
+    Reservation,
+    record_downgrade,
+    record_refusal,
+)
 from core.gateway.cache import Caches
 from core.models import OFFLINE_LITELLM_PREFIX, ModelInfo, Registry
 from core.routing import Decision, RouteRequest, Selector, UserPreferences
@@ -37,7 +43,14 @@ logger = logging.getLogger(__name__)
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 _RETRYABLE = frozenset(
-    {"RateLimitError", "InternalServerError", "ServiceUnavailableError", "APIConnectionError", "Timeout", "APIError"}
+    {
+        "RateLimitError",
+        "InternalServerError",
+        "ServiceUnavailableError",
+        "APIConnectionError",
+        "Timeout",
+        "APIError",
+    }
 )
 
 
@@ -134,7 +147,9 @@ class Gateway:
     def preferences(self, user_id: str | None) -> UserPreferences | None:
         if not user_id:
             return None
-        return self.caches.metadata.get_or_load(f"prefs:{user_id}", lambda: self.warehouse.get_preferences(user_id))
+        return self.caches.metadata.get_or_load(
+            f"prefs:{user_id}", lambda: self.warehouse.get_preferences(user_id)
+        )
 
     def performance(self) -> Mapping[tuple[str, str], Any]:
         return self.caches.metadata.get_or_load("performance", self.warehouse.performance)
@@ -152,10 +167,15 @@ class Gateway:
         """The Decision for a request, without calling anything."""
         ctx = context or CallContext()
         request = RouteRequest.from_messages(
-            messages, max_output_tokens=max_tokens, needs=frozenset({"tools"}) if tools else frozenset(), user_id=ctx.user_id
+            messages,
+            max_output_tokens=max_tokens,
+            needs=frozenset({"tools"}) if tools else frozenset(),
+            user_id=ctx.user_id,
         )
         budget = self.budget.state(ctx.user_id)
-        decision = self.selector.select(task, request, budget, self.preferences(ctx.user_id), self.performance())
+        decision = self.selector.select(
+            task, request, budget, self.preferences(ctx.user_id), self.performance()
+        )
         if model is not None:
             forced = self.registry.get(model, where=" (asked for explicitly)")
             rest = [m for m in [decision.model, *decision.fallbacks] if m != forced.id]
@@ -165,7 +185,9 @@ class Gateway:
                     "fallbacks": rest[: self.settings.gateway.max_fallbacks],
                     "reason": f"{forced.label} asked for explicitly",
                     "source": "preference",
-                    "estimated_cost_usd": forced.estimate_cost(decision.prompt_tokens, decision.max_output_tokens),
+                    "estimated_cost_usd": forced.estimate_cost(
+                        decision.prompt_tokens, decision.max_output_tokens
+                    ),
                 }
             )
         return decision
@@ -183,6 +205,7 @@ class Gateway:
         use_cache: bool = True,
         **params: Any,
     ) -> GatewayResult:
+        router = self.router()  # built (and litellm imported) before the call's clock starts
         call = _Call(self, messages, task, context, tools, max_tokens, model, use_cache, params)
         if (hit := call.cached()) is not None:
             return hit
@@ -190,7 +213,7 @@ class Gateway:
             for retry in range(self.settings.gateway.num_retries + 1):
                 started = time.perf_counter()
                 try:
-                    response = self.router().completion(**call.kwargs(info))
+                    response = router.completion(**call.kwargs(info))
                 except Exception as e:  # noqa: BLE001 - provider errors of every kind become attempt rows
                     if call.failed(info, e, started, fallback_from, retry):
                         time.sleep(call.backoff(e, retry))
@@ -211,14 +234,17 @@ class Gateway:
         use_cache: bool = True,
         **params: Any,
     ) -> GatewayResult:
-        call = await asyncio.to_thread(_Call, self, messages, task, context, tools, max_tokens, model, use_cache, params)
+        router = await asyncio.to_thread(self.router)
+        call = await asyncio.to_thread(
+            _Call, self, messages, task, context, tools, max_tokens, model, use_cache, params
+        )
         if (hit := call.cached()) is not None:
             return hit
         for info, fallback_from in call.plan():
             for retry in range(self.settings.gateway.num_retries + 1):
                 started = time.perf_counter()
                 try:
-                    response = await self.router().acompletion(**call.kwargs(info))
+                    response = await router.acompletion(**call.kwargs(info))
                 except Exception as e:  # noqa: BLE001 - provider errors of every kind become attempt rows
                     if call.failed(info, e, started, fallback_from, retry):
                         await asyncio.sleep(call.backoff(e, retry))
@@ -245,19 +271,20 @@ class Gateway:
         """
         import litellm
 
+        router = self.router()  # built (and litellm imported) before the call's clock starts
         call = _Call(self, messages, task, context, tools, max_tokens, model, False, params)
         for info, fallback_from in call.plan():
             started = time.perf_counter()
             chunks: list[Any] = []
             try:
-                for chunk in self.router().completion(
+                for chunk in router.completion(
                     **call.kwargs(info), stream=True, stream_options={"include_usage": True}
                 ):
                     chunks.append(chunk)
                     piece = chunk.choices[0].delta.content if chunk.choices else None
                     if piece:
                         yield StreamDelta(text=piece)
-            except Exception as e:  # noqa: BLE001 - provider errors of every kind become attempt rows
+            except Exception as e:
                 call.failed(info, e, started, fallback_from, retry=self.settings.gateway.num_retries)
                 if any(c.choices and c.choices[0].delta.content for c in chunks):
                     raise call.exhausted() from e
@@ -280,12 +307,15 @@ class Gateway:
     ) -> AsyncIterator[StreamDelta | GatewayResult]:
         import litellm
 
-        call = await asyncio.to_thread(_Call, self, messages, task, context, tools, max_tokens, model, False, params)
+        router = await asyncio.to_thread(self.router)
+        call = await asyncio.to_thread(
+            _Call, self, messages, task, context, tools, max_tokens, model, False, params
+        )
         for info, fallback_from in call.plan():
             started = time.perf_counter()
             chunks: list[Any] = []
             try:
-                stream = await self.router().acompletion(
+                stream = await router.acompletion(
                     **call.kwargs(info), stream=True, stream_options={"include_usage": True}
                 )
                 async for chunk in stream:  # type: ignore[union-attr]
@@ -293,7 +323,7 @@ class Gateway:
                     piece = chunk.choices[0].delta.content if chunk.choices else None
                     if piece:
                         yield StreamDelta(text=piece)
-            except Exception as e:  # noqa: BLE001 - provider errors of every kind become attempt rows
+            except Exception as e:
                 call.failed(info, e, started, fallback_from, retry=self.settings.gateway.num_retries)
                 if any(c.choices and c.choices[0].delta.content for c in chunks):
                     raise call.exhausted() from e
@@ -327,13 +357,17 @@ class _Call:
         self.params = params
         self.request_id = new_id()
         self.t0 = time.perf_counter()
-        self.decision = gw.explain(task, messages, context=self.ctx, tools=tools, max_tokens=max_tokens, model=model)
+        self.decision = gw.explain(
+            task, messages, context=self.ctx, tools=tools, max_tokens=max_tokens, model=model
+        )
         self.attempts: list[Attempt] = []
         self.budget_notes: list[str] = []
         self.reservation: Reservation | None = None
         self.use_cache = use_cache and gw.caches.responses.enabled
         self.cache_key = (
-            gw.caches.responses.key(self.decision.model, self.messages, self._key_params()) if self.use_cache else None
+            gw.caches.responses.key(self.decision.model, self.messages, self._key_params())
+            if self.use_cache
+            else None
         )
 
     def _key_params(self) -> dict[str, Any]:
@@ -354,7 +388,9 @@ class _Call:
             self.reservation = None
             if estimate > 0:
                 try:
-                    self.reservation = self.gw.budget.reserve(estimate, request_id=self.request_id, user_id=self.ctx.user_id)
+                    self.reservation = self.gw.budget.reserve(
+                        estimate, request_id=self.request_id, user_id=self.ctx.user_id
+                    )
                 except BudgetExceeded as e:
                     refused = refused or e
                     self._refused(e)
@@ -404,9 +440,13 @@ class _Call:
         latency = (time.perf_counter() - self.t0) * 1000
         attempt = Attempt(attempt=1, model=info.id, status="cache_hit", latency_ms=latency)
         self._record(info, attempt)
-        return self._result(info, payload["text"], payload.get("tool_calls", []), payload.get("finish_reason"), cache_hit=True)
+        return self._result(
+            info, payload["text"], payload.get("tool_calls", []), payload.get("finish_reason"), cache_hit=True
+        )
 
-    def failed(self, info: ModelInfo, error: Exception, started: float, fallback_from: str | None, retry: int) -> bool:
+    def failed(
+        self, info: ModelInfo, error: Exception, started: float, fallback_from: str | None, retry: int
+    ) -> bool:
         """Record a failed attempt; True if it should be retried on the same model."""
         latency = (time.perf_counter() - started) * 1000
         cls = type(error).__name__
@@ -433,7 +473,9 @@ class _Call:
             wait = self.gw.settings.gateway.retry_after_s * (2**retry)
         return min(max(wait, 0.0), 10.0)
 
-    def succeeded(self, info: ModelInfo, response: Any, started: float, fallback_from: str | None) -> GatewayResult:
+    def succeeded(
+        self, info: ModelInfo, response: Any, started: float, fallback_from: str | None
+    ) -> GatewayResult:
         latency = (time.perf_counter() - started) * 1000
         usage = _usage(response)
         cost = info.price.cost(*usage)
@@ -459,16 +501,22 @@ class _Call:
         )
         choice = response.choices[0]
         text = choice.message.content or ""
-        tool_calls = [tc.model_dump() if hasattr(tc, "model_dump") else dict(tc) for tc in (choice.message.tool_calls or [])]
+        tool_calls = [
+            tc.model_dump() if hasattr(tc, "model_dump") else dict(tc)
+            for tc in (choice.message.tool_calls or [])
+        ]
         self._record(info, attempt, response_text=text)
         if self.cache_key is not None and info.id == self.decision.model and not tool_calls:
             self.gw.caches.responses.set(
-                self.cache_key, {"model": info.id, "text": text, "tool_calls": [], "finish_reason": choice.finish_reason}
+                self.cache_key,
+                {"model": info.id, "text": text, "tool_calls": [], "finish_reason": choice.finish_reason},
             )
         return self._result(info, text, tool_calls, choice.finish_reason)
 
     def exhausted(self) -> ProviderError:
-        tried = "; ".join(f"{a.model}: {a.error_class} ({a.error})" for a in self.attempts if a.status == "error")
+        tried = "; ".join(
+            f"{a.model}: {a.error_class} ({a.error})" for a in self.attempts if a.status == "error"
+        )
         return ProviderError(
             f"Every model failed for task '{self.task}' (request {self.request_id}): {tried or 'nothing could be tried'}.",
             hint="Check the providers' keys and status, add a fallback model, or try again; "
@@ -508,7 +556,13 @@ class _Call:
         )
 
     def _result(
-        self, info: ModelInfo, text: str, tool_calls: list[dict[str, Any]], finish: str | None, *, cache_hit: bool = False
+        self,
+        info: ModelInfo,
+        text: str,
+        tool_calls: list[dict[str, Any]],
+        finish: str | None,
+        *,
+        cache_hit: bool = False,
     ) -> GatewayResult:
         return GatewayResult(
             request_id=self.request_id,

@@ -21,8 +21,12 @@ OFFLINE_BANNER = "[Offline draft — no AI model was called; connect a provider 
 
 _DAYS = re.compile(r"\b(\d{1,2})\s*(?:-\s*)?(?:days?|nights?)\b", re.I)
 _PLACE = re.compile(r"\b(?:in|to|from|visit(?:ing)?|around)\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)")
-_MONEY = re.compile(r"(?:[$€£]\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d+)?\s?(?:USD|EUR|GBP|dollars|euros)\b)", re.I)
-_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\w*\b", re.I)
+_MONEY = re.compile(
+    r"(?:[$€£]\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d+)?\s?(?:USD|EUR|GBP|dollars|euros)\b)", re.I
+)
+_DATE = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\w*\b", re.I
+)
 
 
 def _text(content: Any) -> str:
@@ -98,7 +102,11 @@ class OfflineDrafter(CustomLLM):
 
     def completion(self, *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
         messages: list[dict[str, Any]] = kwargs["messages"]
-        text = draft(messages, _task(kwargs.get("litellm_params")), as_json=_wants_json(kwargs.get("optional_params") or {}))
+        text = draft(
+            messages,
+            _task(kwargs.get("litellm_params")),
+            as_json=_wants_json(kwargs.get("optional_params") or {}),
+        )
         response: ModelResponse = kwargs["model_response"]
         response.choices[0].message.content = text  # type: ignore[union-attr]
         response.choices[0].finish_reason = "stop"
@@ -111,7 +119,11 @@ class OfflineDrafter(CustomLLM):
 
     def streaming(self, *args: Any, **kwargs: Any) -> Iterator[GenericStreamingChunk]:  # type: ignore[override]
         messages: list[dict[str, Any]] = kwargs["messages"]
-        text = draft(messages, _task(kwargs.get("litellm_params")), as_json=_wants_json(kwargs.get("optional_params") or {}))
+        text = draft(
+            messages,
+            _task(kwargs.get("litellm_params")),
+            as_json=_wants_json(kwargs.get("optional_params") or {}),
+        )
         usage = _usage(messages, text)
         pieces = re.findall(r"\S+\s*", text) or [text]
         for i, piece in enumerate(pieces):

@@ -29,7 +29,13 @@ class Price(BaseModel):
     cache_write: float = 0.0
     source: PriceSource = "unknown"
 
-    def cost(self, prompt_tokens: int, completion_tokens: int, cache_read_tokens: int = 0, cache_write_tokens: int = 0) -> float:
+    def cost(
+        self,
+        prompt_tokens: int,
+        completion_tokens: int,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
+    ) -> float:
         """Cost from raw usage. ``prompt_tokens`` includes cached tokens (OpenAI and litellm convention)."""
         uncached = max(prompt_tokens - cache_read_tokens - cache_write_tokens, 0)
         return (
@@ -47,11 +53,21 @@ class Price(BaseModel):
 # the original system (claude-3-5-*, gpt-4-turbo-preview) still price correctly. Source: the providers' published
 # price lists at the models' retirement.
 LEGACY_PRICES: dict[str, Price] = {
-    "claude-3-5-haiku-20241022": Price(input=0.8e-6, output=4e-6, cache_read=0.08e-6, cache_write=1e-6, source="legacy"),
-    "claude-3-5-sonnet-20241022": Price(input=3e-6, output=15e-6, cache_read=0.3e-6, cache_write=3.75e-6, source="legacy"),
-    "claude-3-5-sonnet-20240620": Price(input=3e-6, output=15e-6, cache_read=0.3e-6, cache_write=3.75e-6, source="legacy"),
-    "claude-3-opus-20240229": Price(input=15e-6, output=75e-6, cache_read=1.5e-6, cache_write=18.75e-6, source="legacy"),
-    "claude-3-haiku-20240307": Price(input=0.25e-6, output=1.25e-6, cache_read=0.03e-6, cache_write=0.3e-6, source="legacy"),
+    "claude-3-5-haiku-20241022": Price(
+        input=0.8e-6, output=4e-6, cache_read=0.08e-6, cache_write=1e-6, source="legacy"
+    ),
+    "claude-3-5-sonnet-20241022": Price(
+        input=3e-6, output=15e-6, cache_read=0.3e-6, cache_write=3.75e-6, source="legacy"
+    ),
+    "claude-3-5-sonnet-20240620": Price(
+        input=3e-6, output=15e-6, cache_read=0.3e-6, cache_write=3.75e-6, source="legacy"
+    ),
+    "claude-3-opus-20240229": Price(
+        input=15e-6, output=75e-6, cache_read=1.5e-6, cache_write=18.75e-6, source="legacy"
+    ),
+    "claude-3-haiku-20240307": Price(
+        input=0.25e-6, output=1.25e-6, cache_read=0.03e-6, cache_write=0.3e-6, source="legacy"
+    ),
     "gpt-4-turbo-preview": Price(input=10e-6, output=30e-6, source="legacy"),
 }
 LEGACY_CONTEXT: dict[str, int] = {

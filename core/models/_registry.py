@@ -79,7 +79,11 @@ class Registry:
         for pname, pcfg in settings.models.providers.items():
             kind = settings.provider_kind(pname)
             for spec in pcfg.models:
-                out.append(_build(pname, kind, pcfg.enabled, pcfg.disabled_reason, pcfg.api_base, spec, pcfg, settings))
+                out.append(
+                    _build(
+                        pname, kind, pcfg.enabled, pcfg.disabled_reason, pcfg.api_base, spec, pcfg, settings
+                    )
+                )
         return cls(out)
 
     @property
@@ -114,12 +118,21 @@ class Registry:
         )
 
     def with_measurements(self, measured: Mapping[str, Measured]) -> Registry:
-        return Registry(m.model_copy(update={"measured": measured[m.id]}) if m.id in measured else m for m in self.models)
+        return Registry(
+            m.model_copy(update={"measured": measured[m.id]}) if m.id in measured else m for m in self.models
+        )
 
     def cost(
-        self, model_id: str, prompt_tokens: int, completion_tokens: int, cache_read_tokens: int = 0, cache_write_tokens: int = 0
+        self,
+        model_id: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
     ) -> float:
-        return self.get(model_id).price.cost(prompt_tokens, completion_tokens, cache_read_tokens, cache_write_tokens)
+        return self.get(model_id).price.cost(
+            prompt_tokens, completion_tokens, cache_read_tokens, cache_write_tokens
+        )
 
     def prices(self) -> dict[str, Price]:
         return {m.id: m.price for m in self._models.values()}

@@ -1,6 +1,13 @@
 """Routing: pick a model per request by task, complexity, budget and preference, and say why."""
 
-from core.routing._selector import BudgetView, Decision, PerformanceView, RouteRequest, Selector, estimate_tokens
+from core.routing._selector import (
+    BudgetView,
+    Decision,
+    PerformanceView,
+    RouteRequest,
+    Selector,
+    estimate_tokens,
+)
 from core.routing.complexity import (
     ComplexityEstimator,
     ComplexityScore,

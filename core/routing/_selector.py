@@ -50,7 +50,9 @@ class RouteRequest(BaseModel):
     @classmethod
     def from_messages(cls, messages: Sequence[Mapping[str, Any]], **kw: Any) -> RouteRequest:
         text = "\n".join(_text(m.get("content")) for m in messages)
-        last_user = next((_text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), text)
+        last_user = next(
+            (_text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), text
+        )
         return cls(prompt=last_user, prompt_tokens=estimate_tokens(text) + 4 * len(messages), **kw)
 
 
@@ -89,12 +91,15 @@ class Decision(BaseModel):
 class Selector:
     """Pick a model per request. Build once per process; ``select`` is pure and fast (no I/O)."""
 
-    def __init__(self, settings: Settings, registry: Registry, estimator: ComplexityEstimator | None = None) -> None:
+    def __init__(
+        self, settings: Settings, registry: Registry, estimator: ComplexityEstimator | None = None
+    ) -> None:
         self.settings = settings
         self.registry = registry
         self.estimator = estimator or get_estimator(settings.routing.complexity_estimator)
         self._rules = [
-            (rule, [re.compile(rf"\b{re.escape(k.lower())}\b") for k in rule.keywords]) for rule in settings.routing.rules
+            (rule, [re.compile(rf"\b{re.escape(k.lower())}\b") for k in rule.keywords])
+            for rule in settings.routing.rules
         ]
 
     def task_config(self, task: str) -> TaskTypeConfig:
@@ -110,7 +115,9 @@ class Selector:
         )
 
     def _workflow(self, name: str) -> WorkflowConfig:
-        return self.settings.workflows.get(name) or next(iter(self.settings.workflows.values()), WorkflowConfig())
+        return self.settings.workflows.get(name) or next(
+            iter(self.settings.workflows.values()), WorkflowConfig()
+        )
 
     def select(
         self,
@@ -127,7 +134,9 @@ class Selector:
             label: Literal["routine", "complex"] = (
                 "complex" if cx.score >= self.settings.routing.complex_threshold else "routine"
             )
-            why_label = f"{task} looks {label} (complexity {cx.score:.2f}: {'; '.join(cx.reasons) or 'short'})"
+            why_label = (
+                f"{task} looks {label} (complexity {cx.score:.2f}: {'; '.join(cx.reasons) or 'short'})"
+            )
         else:
             label = tcfg.complexity
             why_label = f"{task} is {label}"
@@ -139,7 +148,9 @@ class Selector:
         lowered = request.prompt.lower()
         for rule, patterns in self._rules:
             hit_task = task in rule.tasks
-            hit_kw = next((k for k, p in zip(rule.keywords, patterns, strict=True) if p.search(lowered)), None)
+            hit_kw = next(
+                (k for k, p in zip(rule.keywords, patterns, strict=True) if p.search(lowered)), None
+            )
             if hit_task or hit_kw:
                 what = f"task {task}" if hit_task else f"keyword '{hit_kw}'"
                 wishes.append((rule.model, f"rule '{rule.name}' matched {what}"))
@@ -149,7 +160,9 @@ class Selector:
             wishes.append((tcfg.model, f"{task}'s configured model"))
         wf = self._workflow(tcfg.workflow)
         first, second = (
-            (wf.complex_tasks_model, wf.default_model) if label == "complex" else (wf.default_model, wf.complex_tasks_model)
+            (wf.complex_tasks_model, wf.default_model)
+            if label == "complex"
+            else (wf.default_model, wf.complex_tasks_model)
         )
         if first:
             wishes.append((first, why_label))
@@ -238,7 +251,12 @@ class Selector:
         )
 
     def _unfit(
-        self, info: ModelInfo, request: RouteRequest, prompt_tokens: int, max_out: int, prefs: UserPreferences | None
+        self,
+        info: ModelInfo,
+        request: RouteRequest,
+        prompt_tokens: int,
+        max_out: int,
+        prefs: UserPreferences | None,
     ) -> str | None:
         if not info.enabled:
             return f"disabled: {info.disabled_reason}" if info.disabled_reason else "disabled"
@@ -290,7 +308,9 @@ class Selector:
         good = [
             info
             for info, _ in usable
-            if (p := perf.get((info.id, task))) is not None and p.avg_quality is not None and p.avg_quality >= threshold
+            if (p := perf.get((info.id, task))) is not None
+            and p.avg_quality is not None
+            and p.avg_quality >= threshold
         ]
         return min(good, key=lambda m: m.estimate_cost(prompt_tokens, max_out), default=None)
 

@@ -14,7 +14,13 @@ from pydantic import BaseModel, ConfigDict
 
 from core.errors import ConfigError
 
-__all__ = ["ComplexityEstimator", "ComplexityScore", "HeuristicComplexity", "get_estimator", "register_estimator"]
+__all__ = [
+    "ComplexityEstimator",
+    "ComplexityScore",
+    "HeuristicComplexity",
+    "get_estimator",
+    "register_estimator",
+]
 
 
 class ComplexityScore(BaseModel):
@@ -32,9 +38,33 @@ class ComplexityEstimator(Protocol):
 _WORDS = re.compile(r"\w+", re.UNICODE)
 _NUMBER = re.compile(r"\b\d[\d,.:/-]*\b")
 _HARD_WORDS = frozenset(
-    "compare plan itinerary optimise optimize budget trade-off tradeoff alternatives constraints schedule "
-    "multi-city connections visa regulations negotiate analyse analyze reconcile justify prioritise prioritize "
-    "day-by-day tiers overlapping".split()
+    [
+        "compare",
+        "plan",
+        "itinerary",
+        "optimise",
+        "optimize",
+        "budget",
+        "trade-off",
+        "tradeoff",
+        "alternatives",
+        "constraints",
+        "schedule",
+        "multi-city",
+        "connections",
+        "visa",
+        "regulations",
+        "negotiate",
+        "analyse",
+        "analyze",
+        "reconcile",
+        "justify",
+        "prioritise",
+        "prioritize",
+        "day-by-day",
+        "tiers",
+        "overlapping",
+    ]
 )
 _STEPS = re.compile(r"(^|\n)\s*(\d+[.)]|[-*•])\s+")
 
