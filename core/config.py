@@ -347,12 +347,13 @@ def load_settings(
     for key in ("source", "notices"):
         if key in raw:
             problems.append(f"{where}: '{key}' is set by TravelOps itself. Fix: remove it from the file.")
+    settings: Settings | None = None
     try:
         settings = Settings.model_validate({**raw, "source": file, "notices": tuple(notices)})
     except PydanticValidationError as e:
         reported = {p.split(" = ", 1)[0] for p in problems}
         problems.extend(p for p in _explain(e, raw, where) if p.split(" = ", 1)[0] not in reported)
-    if problems:
+    if problems or settings is None:
         raise ConfigError(f"Configuration {where} has {len(problems)} problem(s):", problems=problems)
     settings = _with_builtin_offline(settings)
     _check_references(settings, where)

@@ -35,7 +35,7 @@ from core.warehouse import Warehouse
 from core.warehouse.events import BudgetEvent, UsageEvent, new_id
 
 if TYPE_CHECKING:
-    from litellm import Router
+    from litellm.router import Router
 
 __all__ = ["Attempt", "CallContext", "Gateway", "GatewayResult", "StreamDelta"]
 
@@ -277,9 +277,10 @@ class Gateway:
             started = time.perf_counter()
             chunks: list[Any] = []
             try:
-                for chunk in router.completion(
+                stream: Any = router.completion(
                     **call.kwargs(info), stream=True, stream_options={"include_usage": True}
-                ):
+                )
+                for chunk in stream:
                     chunks.append(chunk)
                     piece = chunk.choices[0].delta.content if chunk.choices else None
                     if piece:
@@ -608,12 +609,11 @@ def _joined(messages: Sequence[Mapping[str, Any]]) -> str:
 
 def _build_router(settings: Settings, registry: Registry) -> Router:
     import litellm
-    from litellm import Router
+    from litellm.router import Router
 
     from core.gateway.offline import OfflineDrafter
 
     litellm.suppress_debug_info = True
-    litellm.telemetry = False
     if not any(p.get("provider") == OFFLINE_LITELLM_PREFIX for p in litellm.custom_provider_map):
         litellm.custom_provider_map = [
             *litellm.custom_provider_map,

@@ -12,7 +12,8 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from litellm import CustomLLM, ModelResponse, Usage
+from litellm import ModelResponse, Usage
+from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk
 
 __all__ = ["OFFLINE_BANNER", "OfflineDrafter", "draft"]

@@ -199,7 +199,7 @@ def _build(
     if context >= _LONG_CONTEXT:
         caps.add("long_context")
     if spec.capabilities is not None:
-        caps = set(spec.capabilities) | {"streaming"}
+        caps = {*spec.capabilities, "streaming"}
     limits = spec.rate_limits or pcfg.rate_limits
     base = api_base
     if kind == "ollama" and base is None:
