@@ -16,9 +16,9 @@ from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from core.config import load_settings  # noqa: E402
-from core.gateway import Gateway  # noqa: E402
-from core.testing import FakeProvider  # noqa: E402
+from core.config import load_settings
+from core.gateway import Gateway
+from core.testing import FakeProvider
 
 CALLS = int(sys.argv[1]) if len(sys.argv) > 1 else 500
 WARMUP = 20

@@ -6,14 +6,14 @@ stays fast. Every TravelOpsError becomes its message on stderr and a non-zero ex
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from core._clikit import boundary, settings
 
 if TYPE_CHECKING:
     from core.config import Settings
@@ -38,8 +38,6 @@ app.add_typer(route_app, name="route")
 app.add_typer(usage_app, name="usage")
 app.add_typer(demo_app, name="demo")
 
-_state: dict[str, Any] = {"config": None}
-F = TypeVar("F", bound=Callable[..., Any])
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 TaskOpt = Annotated[str, typer.Option("--task", "-t", help="Task type (routing.task_types in the config).")]
@@ -57,38 +55,11 @@ def _root(
         ),
     ] = None,
 ) -> None:
-    _state["config"] = config
+    """Global options; ``--config`` is read back from the root context by ``core._clikit.settings``."""
 
 
-def _boundary(func: F) -> F:
-    """Turn TravelOpsError (and invalid input) into a message and exit code; never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from pydantic import ValidationError as PydanticValidationError
-
-        from core.errors import ConfigError, TravelOpsError
-
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as e:
-            typer.echo(f"Error: {e}", err=True)
-            raise typer.Exit(2) from None
-        except TravelOpsError as e:
-            typer.echo(f"Error: {e}", err=True)
-            raise typer.Exit(1) from None
-        except PydanticValidationError as e:
-            lines = [f"  - {'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()]
-            typer.echo("Error: invalid input:\n" + "\n".join(lines), err=True)
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _settings() -> Settings:
-    from core.config import load_settings
-
-    return load_settings(_state["config"])
+_boundary = boundary
+_settings = settings
 
 
 def _echo_json(data: Any) -> None:
@@ -103,9 +74,9 @@ def _notices(settings: Settings) -> None:
 # ------------------------------------------------------------------------------------------------------ config
 @config_app.command("check")
 @_boundary
-def config_check(as_json: JsonOpt = False) -> None:
+def config_check(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Validate the configuration and print it with secrets masked (exit 2 if invalid)."""
-    settings = _settings()
+    settings = _settings(ctx)
     data = settings.masked()
     if as_json:
         _echo_json(
@@ -127,12 +98,12 @@ def config_check(as_json: JsonOpt = False) -> None:
 # ------------------------------------------------------------------------------------------------------ models
 @models_app.command("list")
 @_boundary
-def models_list(as_json: JsonOpt = False) -> None:
+def models_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Every configured model: provider, status, context, prices, capabilities, limits, measured figures."""
     from core.models import Registry, measured_by_model
     from core.warehouse import Warehouse
 
-    settings = _settings()
+    settings = _settings(ctx)
     registry = Registry.from_settings(settings)
     registry = registry.with_measurements(measured_by_model(Warehouse.from_settings(settings).performance()))
     rows = registry.as_rows()
@@ -158,6 +129,7 @@ def models_list(as_json: JsonOpt = False) -> None:
 @route_app.command("explain")
 @_boundary
 def route_explain(
+    ctx: typer.Context,
     prompt: Annotated[str, typer.Argument(help="The request text.")],
     task: TaskOpt = "general",
     user: UserOpt = None,
@@ -166,7 +138,7 @@ def route_explain(
     """Show which model would answer and why, without calling anything."""
     from core.gateway import CallContext, Gateway
 
-    settings = _settings()
+    settings = _settings(ctx)
     gateway = Gateway.from_settings(settings)
     decision = gateway.explain(task, [{"role": "user", "content": prompt}], context=CallContext(user_id=user))
     if as_json:
@@ -185,6 +157,7 @@ def route_explain(
 @app.command("ask")
 @_boundary
 def ask(
+    ctx: typer.Context,
     prompt: Annotated[str, typer.Argument(help="The request text.")],
     task: TaskOpt = "general",
     user: UserOpt = None,
@@ -195,7 +168,7 @@ def ask(
     """Ask a model through the Gateway: prints the answer, the model, why, the cost and the latency."""
     from core.gateway import CallContext, Gateway, GatewayResult
 
-    settings = _settings()
+    settings = _settings(ctx)
     gateway = Gateway.from_settings(settings)
     messages = [{"role": "user", "content": prompt}]
     ctx = CallContext(user_id=user)
@@ -231,6 +204,7 @@ def ask(
 @usage_app.command("summary")
 @_boundary
 def usage_summary(
+    ctx: typer.Context,
     since: Annotated[str | None, typer.Option("--since", help="First day to include, YYYY-MM-DD.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -244,7 +218,7 @@ def usage_summary(
         raise ValidationError(
             f"--since {since!r} is not a date.", hint="Write it as YYYY-MM-DD, e.g. 2026-11-01."
         ) from None
-    settings = _settings()
+    settings = _settings(ctx)
     summary = Warehouse.from_settings(settings).usage_summary(since_day)
     if as_json:
         _echo_json(summary.model_dump(mode="json"))
@@ -276,19 +250,22 @@ def _render_summary(summary: Any) -> None:
 @demo_app.command("seed")
 @_boundary
 def demo_seed(
+    ctx: typer.Context,
     days: Annotated[int, typer.Option("--days", min=1, max=3650, help="Days of usage history.")] = 120,
 ) -> None:
     """Fill the warehouse with a labelled demo history priced with the real price map."""
     from core.models import Registry
+    from core.travel.demo import seed_demo_agency
     from core.warehouse import Warehouse
     from core.warehouse.demo import seed_usage
 
-    settings = _settings()
+    settings = _settings(ctx)
+    typer.echo(seed_demo_agency(settings).summary())
     registry = Registry.from_settings(settings)
     warehouse = Warehouse.from_settings(settings)
     rows = seed_usage(warehouse, registry.prices(), days=days)
     warehouse.refresh_performance()
-    typer.echo(f"Seeded {rows} demo usage rows over {days} days into {settings.warehouse_path}.")
+    typer.echo(f"Usage history: {rows} new demo rows over {days} days in {settings.warehouse_path}.")
 
 
 def _register_domain_commands() -> None:

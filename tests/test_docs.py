@@ -28,7 +28,9 @@ def settings_keys(model: type[BaseModel] = Settings, depth: int = 0) -> list[str
 
 @pytest.mark.parametrize("key", settings_keys())
 def test_every_configuration_key_is_documented(key: str) -> None:
-    assert f"`{key}`" in README or f"{key}`" in README or f".{key}" in README, f"README does not document '{key}'"
+    assert f"`{key}`" in README or f"{key}`" in README or f".{key}" in README, (
+        f"README does not document '{key}'"
+    )
 
 
 def commands() -> list[str]:

@@ -37,7 +37,9 @@ def test_original_system_file_loads_unchanged_and_disables_providers_without_key
 
 
 def test_provider_with_key_set_is_enabled_and_key_is_masked() -> None:
-    settings = load_settings(FIXTURES / "original_travelops.yml", environ={"OPENAI_API_KEY": "sk-test-1234567890abcdef"})
+    settings = load_settings(
+        FIXTURES / "original_travelops.yml", environ={"OPENAI_API_KEY": "sk-test-1234567890abcdef"}
+    )
     assert settings.models.providers["openai"].enabled
     masked = str(settings.masked())
     assert "sk-test-1234567890abcdef" not in masked
@@ -60,7 +62,9 @@ def test_data_dir_is_relative_to_the_file_and_env_overrides_it(tmp_path: Path) -
 
 def test_invalid_yaml_names_the_file_line_and_fix(tmp_path: Path) -> None:
     message = error_for(tmp_path, "models:\n  providers: [unclosed\n")
-    assert "travelops.yml" in message and "not valid YAML" in message and "line" in message and "Fix" in message
+    assert (
+        "travelops.yml" in message and "not valid YAML" in message and "line" in message and "Fix" in message
+    )
 
 
 def test_unknown_key_names_the_key_path_and_lists_known_keys(tmp_path: Path) -> None:
@@ -104,11 +108,16 @@ def test_openai_compatible_provider_without_api_base_is_an_error(tmp_path: Path)
 
 
 def test_config_check_command_masks_secrets_and_fails_on_invalid_file(tmp_path: Path) -> None:
-    good = write(tmp_path, "models:\n  providers:\n    openai:\n      api_key: ${K}\n      models: [gpt-4.1-mini]\n")
+    good = write(
+        tmp_path, "models:\n  providers:\n    openai:\n      api_key: ${K}\n      models: [gpt-4.1-mini]\n"
+    )
     env = {"K": "sk-very-secret-value-123", "PATH": "/usr/bin:/bin", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     ok = subprocess.run(
         [sys.executable, "-m", "core.cli", "--config", str(good), "config", "check"],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert ok.returncode == 0, ok.stderr
     assert "sk-very-secret-value-123" not in ok.stdout + ok.stderr
@@ -116,7 +125,10 @@ def test_config_check_command_masks_secrets_and_fails_on_invalid_file(tmp_path: 
     bad.write_text("cost_optimization:\n  daily_limit: -5\n")
     res = subprocess.run(
         [sys.executable, "-m", "core.cli", "--config", str(bad), "config", "check"],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert res.returncode == 2
     assert "cost_optimization.daily_limit" in res.stderr and "Traceback" not in res.stderr

@@ -23,7 +23,9 @@ PRICE_IN = 2e-6
 PRICE_OUT = 8e-6
 
 
-def make_config(tmp_path: Path, base_url: str, extra: str = "", daily_limit: float = 100.0, downgrade: bool = True) -> Path:
+def make_config(
+    tmp_path: Path, base_url: str, extra: str = "", daily_limit: float = 100.0, downgrade: bool = True
+) -> Path:
     text = f"""
 data_dir: ./data
 models:
@@ -71,10 +73,14 @@ def usage_rows(gateway: Gateway) -> list[dict[str, Any]]:
 ASK = [{"role": "user", "content": "Suggest a day in Lisbon"}]
 
 
-def test_a_call_returns_the_answer_and_writes_one_usage_row_priced_from_raw_usage(tmp_path: Path, fake_provider: FakeProvider) -> None:
+def test_a_call_returns_the_answer_and_writes_one_usage_row_priced_from_raw_usage(
+    tmp_path: Path, fake_provider: FakeProvider
+) -> None:
     fake_provider.configure("primary", reply="Tram 28 then Alfama.", prompt_tokens=120, completion_tokens=30)
     gw = Gateway.from_settings(settings_for(tmp_path, fake_provider))
-    result = gw.complete(ASK, task="general", context=CallContext(user_id="ana", trip_id="t1", workflow_step=2))
+    result = gw.complete(
+        ASK, task="general", context=CallContext(user_id="ana", trip_id="t1", workflow_step=2)
+    )
     assert result.text == "Tram 28 then Alfama."
     assert result.model == "lab/primary" and not result.offline
     assert result.cost_usd == pytest.approx(120 * PRICE_IN + 30 * PRICE_OUT)
@@ -83,7 +89,12 @@ def test_a_call_returns_the_answer_and_writes_one_usage_row_priced_from_raw_usag
     row = rows[0]
     assert (row["status"], row["prompt_tokens"], row["completion_tokens"]) == ("ok", 120, 30)
     assert row["cost_usd"] == pytest.approx(result.cost_usd)
-    assert (row["user_id"], row["trip_id"], row["workflow_step"], row["task_type"]) == ("ana", "t1", 2, "general")
+    assert (row["user_id"], row["trip_id"], row["workflow_step"], row["task_type"]) == (
+        "ana",
+        "t1",
+        2,
+        "general",
+    )
     assert row["routing_reason"] == result.decision.reason
     assert row["prompt_text"] is None and row["response_text"] is None  # prompts are not stored by default
 
@@ -122,26 +133,38 @@ def test_a_timeout_falls_back(tmp_path: Path, fake_provider: FakeProvider) -> No
     fake_provider.configure("primary", timeout=True, hang_s=10)
     fake_provider.configure("backup", reply="fast")
     settings = settings_for(tmp_path, fake_provider)
-    gw = Gateway(settings.model_copy(update={"gateway": settings.gateway.model_copy(update={"num_retries": 0})}))
+    gw = Gateway(
+        settings.model_copy(update={"gateway": settings.gateway.model_copy(update={"num_retries": 0})})
+    )
     result = gw.complete(ASK, task="general")
     assert result.text == "fast"
     assert result.attempts[0].error_class == "Timeout"
 
 
-def test_when_every_model_fails_the_error_names_each_attempt(tmp_path: Path, fake_provider: FakeProvider) -> None:
+def test_when_every_model_fails_the_error_names_each_attempt(
+    tmp_path: Path, fake_provider: FakeProvider
+) -> None:
     fake_provider.configure("primary", fail_first=100, fail_status=500)
     fake_provider.configure("backup", fail_first=100, fail_status=500)
     settings = settings_for(tmp_path, fake_provider, extra="")
     no_offline = settings.model_copy(
-        update={"models": settings.models.model_copy(update={"providers": {"lab": settings.models.providers["lab"]}})}
+        update={
+            "models": settings.models.model_copy(
+                update={"providers": {"lab": settings.models.providers["lab"]}}
+            )
+        }
     )
     gw = Gateway(no_offline)
-    with pytest.raises(ProviderError, match=r"Every model failed.*lab/primary: InternalServerError.*lab/backup"):
+    with pytest.raises(
+        ProviderError, match=r"Every model failed.*lab/primary: InternalServerError.*lab/backup"
+    ):
         gw.complete(ASK, task="general")
     assert [r["status"] for r in usage_rows(gw)] == ["error"] * 4
 
 
-def test_an_identical_request_is_served_from_cache_at_zero_cost(tmp_path: Path, fake_provider: FakeProvider) -> None:
+def test_an_identical_request_is_served_from_cache_at_zero_cost(
+    tmp_path: Path, fake_provider: FakeProvider
+) -> None:
     gw = Gateway.from_settings(settings_for(tmp_path, fake_provider))
     first = gw.complete(ASK, task="general")
     second = gw.complete(ASK, task="general")
@@ -152,8 +175,12 @@ def test_an_identical_request_is_served_from_cache_at_zero_cost(tmp_path: Path, 
     assert rows[1]["cache_hit"] and rows[1]["cost_usd"] == 0
 
 
-def test_streaming_yields_pieces_and_is_accounted_like_a_plain_call(tmp_path: Path, fake_provider: FakeProvider) -> None:
-    fake_provider.configure("primary", reply="one two three four", prompt_tokens=500, completion_tokens=4, cached_tokens=300)
+def test_streaming_yields_pieces_and_is_accounted_like_a_plain_call(
+    tmp_path: Path, fake_provider: FakeProvider
+) -> None:
+    fake_provider.configure(
+        "primary", reply="one two three four", prompt_tokens=500, completion_tokens=4, cached_tokens=300
+    )
     gw = Gateway.from_settings(settings_for(tmp_path, fake_provider))
     pieces = list(gw.stream(ASK, task="general"))
     result = pieces[-1]
@@ -185,13 +212,23 @@ def test_async_calls_work_and_are_recorded(tmp_path: Path, fake_provider: FakePr
 def test_tools_pass_through_and_tool_calls_come_back(tmp_path: Path, fake_provider: FakeProvider) -> None:
     fake_provider.configure("primary", tool_calls=[{"name": "get_trip", "arguments": {"trip_id": "41"}}])
     gw = Gateway.from_settings(settings_for(tmp_path, fake_provider))
-    tools = [{"type": "function", "function": {"name": "get_trip", "parameters": {"type": "object", "properties": {"trip_id": {"type": "string"}}}}}]
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "get_trip",
+                "parameters": {"type": "object", "properties": {"trip_id": {"type": "string"}}},
+            },
+        }
+    ]
     result = gw.complete(ASK, task="general", tools=tools)
     assert result.tool_calls[0]["function"]["name"] == "get_trip"
     assert json.loads(result.tool_calls[0]["function"]["arguments"]) == {"trip_id": "41"}
 
 
-def test_at_the_limit_without_downgrade_the_call_is_refused_naming_the_limit(tmp_path: Path, fake_provider: FakeProvider) -> None:
+def test_at_the_limit_without_downgrade_the_call_is_refused_naming_the_limit(
+    tmp_path: Path, fake_provider: FakeProvider
+) -> None:
     gw = Gateway.from_settings(settings_for(tmp_path, fake_provider, daily_limit=0.0, downgrade=False))
     with pytest.raises(BudgetExceeded, match=r"daily.*daily_limit"):
         gw.complete(ASK, task="general")
@@ -201,21 +238,27 @@ def test_at_the_limit_without_downgrade_the_call_is_refused_naming_the_limit(tmp
     assert "refused" in set(events["kind"])
 
 
-def test_at_the_limit_with_downgrade_the_free_offline_drafter_answers_labelled(tmp_path: Path, fake_provider: FakeProvider) -> None:
+def test_at_the_limit_with_downgrade_the_free_offline_drafter_answers_labelled(
+    tmp_path: Path, fake_provider: FakeProvider
+) -> None:
     gw = Gateway.from_settings(settings_for(tmp_path, fake_provider, daily_limit=0.0, downgrade=True))
     result = gw.complete([{"role": "user", "content": "Plan 3 days in Porto"}], task="itinerary_draft")
     assert result.offline and "offline" in result.model_label and "Offline draft" in result.text
     assert any("downgraded" in n for n in result.budget_events)
 
 
-def test_fifty_concurrent_calls_never_overspend_by_more_than_one_estimate(tmp_path: Path, fake_provider: FakeProvider) -> None:
+def test_fifty_concurrent_calls_never_overspend_by_more_than_one_estimate(
+    tmp_path: Path, fake_provider: FakeProvider
+) -> None:
     fake_provider.configure("primary", latency_ms=20, prompt_tokens=100, completion_tokens=100)
     # each call is estimated at max_tokens=200 output -> about 0.0016 + input; limit fits ~10 of them
     gw = Gateway.from_settings(settings_for(tmp_path, fake_provider, daily_limit=0.02, downgrade=False))
 
     def one(i: int) -> GatewayResult | BudgetExceeded:
         try:
-            return gw.complete([{"role": "user", "content": f"q{i}"}], task="general", max_tokens=200, use_cache=False)
+            return gw.complete(
+                [{"role": "user", "content": f"q{i}"}], task="general", max_tokens=200, use_cache=False
+            )
         except BudgetExceeded as e:
             return e
 
@@ -236,7 +279,11 @@ def test_api_keys_never_reach_the_warehouse_or_the_logs(
     caplog.set_level(logging.DEBUG)
     fake_provider.configure("primary", fail_first=1, fail_status=500)
     settings = settings_for(tmp_path, fake_provider)
-    gw = Gateway(settings.model_copy(update={"warehouse": settings.warehouse.model_copy(update={"store_prompts": True})}))
+    gw = Gateway(
+        settings.model_copy(
+            update={"warehouse": settings.warehouse.model_copy(update={"store_prompts": True})}
+        )
+    )
     gw.complete(ASK, task="general")
     rows = usage_rows(gw)
     assert SECRET not in json.dumps(rows, default=str)
@@ -244,13 +291,29 @@ def test_api_keys_never_reach_the_warehouse_or_the_logs(
     assert SECRET not in fake_provider.stats().model_dump_json()
 
 
-def test_ask_command_prints_answer_model_reason_cost_and_latency(tmp_path: Path, fake_provider: FakeProvider) -> None:
+def test_ask_command_prints_answer_model_reason_cost_and_latency(
+    tmp_path: Path, fake_provider: FakeProvider
+) -> None:
     fake_provider.configure("primary", reply="Try the Douro valley.")
     config = make_config(tmp_path, fake_provider.base_url)
     env = {"LAB_KEY": SECRET, "PATH": "/usr/bin:/bin", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     out = subprocess.run(
-        [sys.executable, "-m", "core.cli", "--config", str(config), "ask", "--task", "general", "--json", "Where to go?"],
-        capture_output=True, text=True, env=env, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "core.cli",
+            "--config",
+            str(config),
+            "ask",
+            "--task",
+            "general",
+            "--json",
+            "Where to go?",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
@@ -259,6 +322,13 @@ def test_ask_command_prints_answer_model_reason_cost_and_latency(tmp_path: Path,
     assert SECRET not in out.stdout + out.stderr
     plain = subprocess.run(
         [sys.executable, "-m", "core.cli", "--config", str(config), "ask", "-t", "nope", "x"],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
-    assert plain.returncode == 1 and "Unknown task type 'nope'" in plain.stderr and "Traceback" not in plain.stderr
+    assert (
+        plain.returncode == 1
+        and "Unknown task type 'nope'" in plain.stderr
+        and "Traceback" not in plain.stderr
+    )

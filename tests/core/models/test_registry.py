@@ -20,7 +20,9 @@ def registry_from(tmp_path: Path, text: str, env: dict[str, str] | None = None) 
 
 
 def test_prices_come_from_litellms_bundled_cost_map(tmp_path: Path) -> None:
-    reg = registry_from(tmp_path, "models:\n  providers:\n    openai:\n      api_key: k\n      models: [gpt-4.1-mini]\n")
+    reg = registry_from(
+        tmp_path, "models:\n  providers:\n    openai:\n      api_key: k\n      models: [gpt-4.1-mini]\n"
+    )
     model = reg.get("gpt-4.1-mini")
     entry = cost_map()["gpt-4.1-mini"]
     assert model.price.source == "litellm"
@@ -55,9 +57,14 @@ def test_config_prices_override_the_map_and_local_models_default_to_zero(tmp_pat
 
 
 def test_cost_counts_cache_reads_and_writes_at_their_own_prices(tmp_path: Path) -> None:
-    reg = registry_from(tmp_path, "models:\n  providers:\n    anthropic:\n      api_key: k\n      models: [claude-haiku-4-5]\n")
+    reg = registry_from(
+        tmp_path,
+        "models:\n  providers:\n    anthropic:\n      api_key: k\n      models: [claude-haiku-4-5]\n",
+    )
     price = reg.get("claude-haiku-4-5").price
-    cost = price.cost(prompt_tokens=1000, completion_tokens=100, cache_read_tokens=600, cache_write_tokens=200)
+    cost = price.cost(
+        prompt_tokens=1000, completion_tokens=100, cache_read_tokens=600, cache_write_tokens=200
+    )
     expected = 200 * price.input + 600 * price.cache_read + 200 * price.cache_write + 100 * price.output
     assert cost == pytest.approx(expected)
     assert price.cache_read < price.input < price.cache_write

@@ -63,7 +63,9 @@ def selector(tmp_path: Path, env: dict[str, str] | None = None) -> Selector:
 
 
 def test_complex_task_goes_to_the_complex_model_with_a_readable_reason(tmp_path: Path) -> None:
-    d = selector(tmp_path).select("itinerary_draft", RouteRequest(prompt="Plan 10 days in Japan"), Budget(0.38))
+    d = selector(tmp_path).select(
+        "itinerary_draft", RouteRequest(prompt="Plan 10 days in Japan"), Budget(0.38)
+    )
     assert d.model == "anthropic/claude-sonnet-4-6"
     assert d.reason.startswith("itinerary_draft is complex → anthropic/claude-sonnet-4-6")
     assert "38% of today's budget left" in d.reason
@@ -109,7 +111,9 @@ def test_with_no_keys_the_offline_drafter_answers_and_is_labelled(tmp_path: Path
 
 def test_user_preference_and_cost_threshold_are_respected(tmp_path: Path) -> None:
     prefs = UserPreferences(user_id="ana", preferred_model="gpt-4.1", cost_threshold=0.001)
-    d = selector(tmp_path).select("trip_summary", RouteRequest(prompt="Summarise", max_output_tokens=1000), None, prefs)
+    d = selector(tmp_path).select(
+        "trip_summary", RouteRequest(prompt="Summarise", max_output_tokens=1000), None, prefs
+    )
     assert d.model != "openai/gpt-4.1"
     assert "above ana's" in d.skipped["openai/gpt-4.1"]
     cheap_ok = UserPreferences(user_id="ana", preferred_model="gpt-4.1-mini")
