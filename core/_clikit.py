@@ -29,16 +29,19 @@ def settings(ctx: typer.Context) -> Settings:
 
 
 def boundary(func: F) -> F:
-    """TravelOpsError -> its message on stderr and exit 1 (ConfigError and invalid input: exit 2). No traceback."""
+    """TravelOpsError -> its message on stderr and exit 1 (config errors and invalid input: 2). No traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from pydantic import ValidationError as PydanticValidationError
 
-        from core.errors import ConfigError, TravelOpsError, ValidationError
+        from core.errors import ConfigError, NotFound, TravelOpsError, ValidationError
 
         try:
             return func(*args, **kwargs)
+        except NotFound as e:
+            typer.echo(f"Error: {e}", err=True)
+            raise typer.Exit(1) from None
         except (ConfigError, ValidationError) as e:
             typer.echo(f"Error: {e}", err=True)
             raise typer.Exit(2) from None

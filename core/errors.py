@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "BudgetExceeded",
     "ConfigError",
+    "NotFound",
     "PermissionDenied",
     "ProviderError",
     "RoutingError",
@@ -67,6 +68,10 @@ class ToolUnavailable(TravelOpsError):
 
 class ValidationError(TravelOpsError):
     """Input at a boundary (form, CLI argument, imported file, tool argument) is invalid."""
+
+
+class NotFound(ValidationError):
+    """An id names no record the acting user can see (CLI exit code 1, not the 2 of invalid input)."""
 
 
 class PermissionDenied(TravelOpsError):

@@ -34,7 +34,7 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
-from core.errors import ValidationError
+from core.errors import NotFound, ValidationError
 from core.security import Principal, Role, mask_secret
 from core.travel._codes import COUNTRIES, CURRENCIES, is_timezone
 
@@ -114,10 +114,6 @@ class RecordInvalid(ValidationError):
     def __init__(self, message: str, *, problems: dict[str, str], hint: str = "") -> None:
         self.problems = problems
         super().__init__(message, hint=hint)
-
-
-class NotFound(ValidationError):
-    """An id names no record in the acting user's agency (or a record of another kind)."""
 
 
 _HINTS: dict[str, str] = {
