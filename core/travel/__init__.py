@@ -19,47 +19,113 @@ raises ``RecordInvalid`` (a ``core.errors.ValidationError``) naming each field; 
 private.
 """
 
-from core.travel._checks import CHECKS, run_checks
-from core.travel._codes import COUNTRIES, CURRENCIES, city_timezone
-from core.travel._migrations import SCHEMA_VERSION
-from core.travel._models import (
-    DEFAULT_TIER_LABELS,
-    ActivityEntry,
-    Agency,
-    Client,
-    ClientDraft,
-    Day,
-    DayPlan,
-    Document,
-    Flag,
-    Hit,
-    Instruction,
-    Item,
-    ItineraryOption,
-    LoyaltyProgram,
-    Match,
-    NotFound,
-    PaymentSchedule,
-    RecordInvalid,
-    StepState,
-    Supplier,
-    TravelDocument,
-    Traveler,
-    TravelerPreferences,
-    Trip,
-    TripPlan,
-    TripTotals,
-    User,
-    WorkflowState,
-    format_money,
-    parse_record,
-    to_cents,
-)
-from core.travel._search import normalize
-from core.travel._services import TravelService
-from core.travel._store import StoreBusy, TravelStore
-from core.travel._totals import compute_totals
-from core.travel.workflow import PHASES, STEPS, Step, StepProgress, Workflow, WorkflowStatus, get_step
+# The face is lazy (PEP 562): `travelops --help` and other light importers don't pay for sqlite, rapidfuzz
+# and the services until a name is used.
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.travel._checks import CHECKS, run_checks
+    from core.travel._codes import COUNTRIES, CURRENCIES, city_timezone
+    from core.travel._migrations import SCHEMA_VERSION
+    from core.travel._models import (
+        DEFAULT_TIER_LABELS,
+        ActivityEntry,
+        Agency,
+        Client,
+        ClientDraft,
+        Day,
+        DayPlan,
+        Document,
+        Flag,
+        Hit,
+        Instruction,
+        Item,
+        ItineraryOption,
+        LoyaltyProgram,
+        Match,
+        NotFound,
+        PaymentSchedule,
+        RecordInvalid,
+        StepState,
+        Supplier,
+        TravelDocument,
+        Traveler,
+        TravelerPreferences,
+        Trip,
+        TripPlan,
+        TripTotals,
+        User,
+        WorkflowState,
+        format_money,
+        parse_record,
+        to_cents,
+    )
+    from core.travel._search import normalize
+    from core.travel._services import TravelService
+    from core.travel._store import StoreBusy, TravelStore
+    from core.travel._totals import compute_totals
+    from core.travel.d1 import D1DumpError, ImportReport, RowIssue, TableCounts, import_d1
+    from core.travel.workflow import PHASES, STEPS, Step, StepProgress, Workflow, WorkflowStatus, get_step
+
+_LAZY: dict[str, str] = {
+    "import_d1": "core.travel.d1",
+    "ImportReport": "core.travel.d1",
+    "RowIssue": "core.travel.d1",
+    "TableCounts": "core.travel.d1",
+    "D1DumpError": "core.travel.d1",
+    "CHECKS": "core.travel._checks",
+    "run_checks": "core.travel._checks",
+    "COUNTRIES": "core.travel._codes",
+    "CURRENCIES": "core.travel._codes",
+    "city_timezone": "core.travel._codes",
+    "SCHEMA_VERSION": "core.travel._migrations",
+    "DEFAULT_TIER_LABELS": "core.travel._models",
+    "ActivityEntry": "core.travel._models",
+    "Agency": "core.travel._models",
+    "Client": "core.travel._models",
+    "ClientDraft": "core.travel._models",
+    "Day": "core.travel._models",
+    "DayPlan": "core.travel._models",
+    "Document": "core.travel._models",
+    "Flag": "core.travel._models",
+    "Hit": "core.travel._models",
+    "Instruction": "core.travel._models",
+    "Item": "core.travel._models",
+    "ItineraryOption": "core.travel._models",
+    "LoyaltyProgram": "core.travel._models",
+    "Match": "core.travel._models",
+    "NotFound": "core.travel._models",
+    "PaymentSchedule": "core.travel._models",
+    "RecordInvalid": "core.travel._models",
+    "StepState": "core.travel._models",
+    "Supplier": "core.travel._models",
+    "TravelDocument": "core.travel._models",
+    "Traveler": "core.travel._models",
+    "TravelerPreferences": "core.travel._models",
+    "Trip": "core.travel._models",
+    "TripPlan": "core.travel._models",
+    "TripTotals": "core.travel._models",
+    "User": "core.travel._models",
+    "WorkflowState": "core.travel._models",
+    "format_money": "core.travel._models",
+    "parse_record": "core.travel._models",
+    "to_cents": "core.travel._models",
+    "normalize": "core.travel._search",
+    "TravelService": "core.travel._services",
+    "StoreBusy": "core.travel._store",
+    "TravelStore": "core.travel._store",
+    "compute_totals": "core.travel._totals",
+    "PHASES": "core.travel.workflow",
+    "STEPS": "core.travel.workflow",
+    "Step": "core.travel.workflow",
+    "StepProgress": "core.travel.workflow",
+    "Workflow": "core.travel.workflow",
+    "WorkflowStatus": "core.travel.workflow",
+    "get_step": "core.travel.workflow",
+}
 
 __all__ = [
     "CHECKS",
@@ -73,11 +139,13 @@ __all__ = [
     "Agency",
     "Client",
     "ClientDraft",
+    "D1DumpError",
     "Day",
     "DayPlan",
     "Document",
     "Flag",
     "Hit",
+    "ImportReport",
     "Instruction",
     "Item",
     "ItineraryOption",
@@ -86,11 +154,13 @@ __all__ = [
     "NotFound",
     "PaymentSchedule",
     "RecordInvalid",
+    "RowIssue",
     "Step",
     "StepProgress",
     "StepState",
     "StoreBusy",
     "Supplier",
+    "TableCounts",
     "TravelDocument",
     "TravelService",
     "TravelStore",
@@ -107,8 +177,18 @@ __all__ = [
     "compute_totals",
     "format_money",
     "get_step",
+    "import_d1",
     "normalize",
     "parse_record",
     "run_checks",
     "to_cents",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'core.travel' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
