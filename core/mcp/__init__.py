@@ -1,0 +1,75 @@
+"""MCP: the manager that calls any configured MCP server, and the import of other clients' configurations.
+
+- ``McpManager``: sessions to every enabled server in ``mcp.servers`` (stdio processes or HTTP URLs, several
+  instances each), health checks, least-in-flight balancing, failover for read-only/idempotent tools, a result
+  cache with stale answers when a server is down, one warehouse row per call. Sync and async faces.
+- ``import_config`` / ``write_servers`` / ``run_import``: Claude Desktop and Continue configurations into
+  ours.
+- ``run_list`` / ``run_call``: what ``travelops mcp list`` and ``travelops mcp call`` do.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core._lazy import lazy_getattr
+
+if TYPE_CHECKING:
+    from core.mcp._commands import McpCallReport, McpListReport, parse_arguments, run_call, run_list
+    from core.mcp._models import CacheState, Health, InstanceStatus, ServerStatus, ToolInfo, ToolResult
+    from core.mcp.config_import import (
+        ImportReport,
+        ImportResult,
+        SecretRef,
+        WriteResult,
+        import_config,
+        run_import,
+        write_servers,
+    )
+    from core.mcp.manager import McpManager
+
+_LAZY: dict[str, str] = {
+    "McpCallReport": "core.mcp._commands",
+    "McpListReport": "core.mcp._commands",
+    "parse_arguments": "core.mcp._commands",
+    "run_call": "core.mcp._commands",
+    "run_list": "core.mcp._commands",
+    "CacheState": "core.mcp._models",
+    "Health": "core.mcp._models",
+    "InstanceStatus": "core.mcp._models",
+    "ServerStatus": "core.mcp._models",
+    "ToolInfo": "core.mcp._models",
+    "ToolResult": "core.mcp._models",
+    "ImportReport": "core.mcp.config_import",
+    "ImportResult": "core.mcp.config_import",
+    "SecretRef": "core.mcp.config_import",
+    "WriteResult": "core.mcp.config_import",
+    "import_config": "core.mcp.config_import",
+    "run_import": "core.mcp.config_import",
+    "write_servers": "core.mcp.config_import",
+    "McpManager": "core.mcp.manager",
+}
+
+__all__ = [
+    "CacheState",
+    "Health",
+    "ImportReport",
+    "ImportResult",
+    "InstanceStatus",
+    "McpCallReport",
+    "McpListReport",
+    "McpManager",
+    "SecretRef",
+    "ServerStatus",
+    "ToolInfo",
+    "ToolResult",
+    "WriteResult",
+    "import_config",
+    "parse_arguments",
+    "run_call",
+    "run_import",
+    "run_list",
+    "write_servers",
+]
+
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
