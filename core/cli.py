@@ -171,10 +171,10 @@ def ask(
     settings = _settings(ctx)
     gateway = Gateway.from_settings(settings)
     messages = [{"role": "user", "content": prompt}]
-    ctx = CallContext(user_id=user)
+    call_context = CallContext(user_id=user)
     if stream and not as_json:
         result: GatewayResult | None = None
-        for piece in gateway.stream(messages, task=task, context=ctx, model=model):
+        for piece in gateway.stream(messages, task=task, context=call_context, model=model):
             if isinstance(piece, GatewayResult):
                 result = piece
             else:
@@ -182,7 +182,7 @@ def ask(
         typer.echo("")
         assert result is not None
     else:
-        result = gateway.complete(messages, task=task, context=ctx, model=model)
+        result = gateway.complete(messages, task=task, context=call_context, model=model)
         if as_json:
             gateway.warehouse.flush()
             _echo_json(result.model_dump(mode="json"))
