@@ -184,6 +184,7 @@ def ask(
     else:
         result = gateway.complete(messages, task=task, context=call_context, model=model)
         if as_json:
+            gateway.drain()
             gateway.warehouse.flush()
             _echo_json(result.model_dump(mode="json"))
             return
@@ -196,8 +197,10 @@ def ask(
     typer.echo(
         f"cost:    ${result.cost_usd:.6f}   latency: {result.latency_ms:.0f} ms   attempts: {len(result.attempts)}"
     )
+    gateway.drain()
     for note in result.budget_events:
         typer.echo(f"budget:  {note}")
+    typer.echo(f"budget:  {gateway.budget.state(user).describe()}")
 
 
 # ------------------------------------------------------------------------------------------------------ usage

@@ -332,3 +332,21 @@ def test_ask_command_prints_answer_model_reason_cost_and_latency(
         and "Unknown task type 'nope'" in plain.stderr
         and "Traceback" not in plain.stderr
     )
+
+
+def test_budgets_settle_at_actual_cost_after_the_call_and_alerts_are_recorded(
+    tmp_path: Path, fake_provider: FakeProvider
+) -> None:
+    fake_provider.configure("primary", prompt_tokens=1000, completion_tokens=200)
+    gw = Gateway.from_settings(settings_for(tmp_path, fake_provider, daily_limit=0.02))
+    results = [
+        gw.complete([{"role": "user", "content": f"q{i}"}], task="general", max_tokens=100, use_cache=False)
+        for i in range(3)
+    ]
+    gw.drain()
+    state = gw.budget.state(None)
+    day = next(limit for limit in state.limits if limit.period == "day")
+    assert day.spent == pytest.approx(sum(r.cost_usd for r in results))  # settled at actual, not estimate
+    gw.warehouse.flush()
+    alerts = gw.warehouse.query("SELECT threshold FROM budget_events WHERE kind = 'alert' ORDER BY threshold")
+    assert list(alerts["threshold"]) == [0.5]  # 3 calls x $0.0036 = $0.0108: past 50% of $0.02, not 80%
