@@ -275,7 +275,13 @@ def _register_domain_commands() -> None:
     """Commands that live beside their domain (each module imports only typer at the top)."""
     import importlib
 
-    for module in ("core.travel.cli", "core.travel.d1_cli", "core.documents.cli", "core.mcp.cli"):
+    for module in (
+        "core.travel.cli",
+        "core.travel.d1_cli",
+        "core.documents.cli",
+        "core.mcp.cli",
+        "core.routing.cli",
+    ):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as e:
