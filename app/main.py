@@ -3,5 +3,21 @@
 import streamlit as st
 
 st.set_page_config(page_title="TravelOps", page_icon="✈️", layout="wide")
-page = st.navigation([st.Page("../pages/home.py", title="Home", icon="🏠", default=True)])
+page = st.navigation(
+    {
+        "Workbench": [
+            st.Page("../pages/home.py", title="Home", icon=":material/home:", default=True),
+            st.Page("../pages/clients.py", title="Clients", icon=":material/group:"),
+            st.Page("../pages/itinerary.py", title="Itinerary", icon=":material/event_note:"),
+            st.Page("../pages/documents.py", title="Documents", icon=":material/description:"),
+        ],
+        "Dashboards": [
+            st.Page("../pages/costs.py", title="Costs", icon=":material/payments:"),
+            st.Page("../pages/quality.py", title="Quality & latency", icon=":material/speed:"),
+        ],
+        "Settings": [
+            st.Page("../pages/models.py", title="Models & routing", icon=":material/alt_route:"),
+        ],
+    }
+)
 page.run()

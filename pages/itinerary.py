@@ -1,0 +1,161 @@
+"""Itinerary: a trip day by day, items as cards, keyboard-friendly reordering, totals, flags and a map.
+
+Reordering uses buttons (↑ ↓) and a "move to day" selectbox, which work from the keyboard; a drag-and-drop
+board needs a maintained Streamlit component and is not part of this page yet.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import streamlit as st
+
+from app import deps, state
+from app.components import charts
+from app.components.feedback import action, empty, guard, show_flash
+from app.components.formatting import money, when
+from app.components.widgets import trip_picker
+from core.places import map_points
+from core.travel import Flag, Item, TripPlan
+
+KIND_ICON = {
+    "flight": ":material/flight:", "hotel": ":material/hotel:", "activity": ":material/local_activity:",
+    "transfer": ":material/airport_shuttle:", "rail": ":material/train:", "car": ":material/directions_car:",
+    "cruise": ":material/directions_boat:", "note": ":material/sticky_note_2:",
+}  # fmt: skip
+STATUS_COLOR = {"booked": "green", "proposed": "blue", "optional": "gray", "cancelled": "red"}
+SEVERITY = {"error": st.error, "warning": st.warning, "info": st.info}
+UNSCHEDULED = 0  # the "move to" option for the unscheduled list
+
+st.title("Itinerary")
+st.caption("Reorder with ↑ ↓ and move items between days with the selector (all keyboard-accessible).")
+show_flash()
+
+
+def move(item: Item, day_id: int | None, position: int | None, what: str) -> None:
+    def run() -> str:
+        assert item.id is not None
+        deps.travel().move_item(deps.principal(), item.id, day_id=day_id, position=position)
+        return f"Moved '{item.title}' {what}."
+
+    action("moving an item", run)
+
+
+def move_to_day(item: Item, key: str, day_names: dict[int, str]) -> None:
+    """The "move to" selectbox changed: move the item to the end of that day, then reset the selector."""
+    target = st.session_state.get(key)
+    st.session_state[key] = None
+    if target is not None:
+        move(item, target or None, None, f"to {day_names[target]}")
+
+
+def time_of(item: Item) -> str:
+    if item.start_local is None:
+        return "any time"
+    text = f"{item.start_local:%H:%M}"
+    if item.end_local is not None:
+        text += f"–{item.end_local:%H:%M}"
+    return text + (f" {item.start_tz}" if item.start_tz else "")
+
+
+def card(
+    plan: TripPlan, item: Item, siblings: list[Item], flags: list[Flag], day_names: dict[int, str]
+) -> None:
+    assert item.id is not None
+    index = siblings.index(item)
+    with st.container(border=True):
+        c = st.columns([5, 2, 2, 3], vertical_alignment="center")
+        supplier = plan.suppliers.get(item.supplier_id or 0)
+        c[0].markdown(f"{KIND_ICON.get(item.kind, '')} **{item.title}**")
+        c[0].caption(
+            " · ".join(x for x in (time_of(item), item.place_name, supplier.name if supplier else "") if x)
+        )
+        c[1].markdown(f":{STATUS_COLOR.get(item.status, 'gray')}-badge[{item.status}]")
+        c[1].caption(", ".join(item.confirmation_numbers) or "no confirmation")
+        c[2].markdown(money(item.sell_cents, item.currency))
+        c[2].caption(f"cost {money(item.cost_cents, item.currency)}")
+        with c[3]:
+            b = st.columns(3)
+            b[0].button(
+                "↑", key=f"itinerary.up.{item.id}", disabled=index == 0, help="Move up",
+                on_click=move, args=(item, item.day_id, index - 1, "up"),
+            )  # fmt: skip
+            b[1].button(
+                "↓", key=f"itinerary.down.{item.id}", disabled=index == len(siblings) - 1, help="Move down",
+                on_click=move, args=(item, item.day_id, index + 1, "down"),
+            )  # fmt: skip
+            key = f"{state.ITINERARY_MOVE_PREFIX}{item.id}"
+            options = [d for d in day_names if d != (item.day_id or UNSCHEDULED)]
+            b[2].selectbox(
+                "Move to", [None, *options], format_func=lambda d: "Move to…" if d is None else day_names[d],
+                key=key, label_visibility="collapsed", on_change=move_to_day, args=(item, key, day_names),
+            )  # fmt: skip
+        for flag in flags:
+            SEVERITY[flag.severity](flag.message, icon=":material/flag:")
+
+
+with guard("loading the itinerary"):
+    service, me = deps.travel(), deps.principal()
+    trip = trip_picker(service, me, key=state.ITINERARY_TRIP)
+    if trip is None or trip.id is None:
+        empty("No trips yet.")
+        st.stop()
+    plan = service.get_trip_plan(me, trip.id)
+    flags = service.check_trip(me, trip.id)
+    by_item: dict[int | None, list[Flag]] = defaultdict(list)
+    for flag in flags:
+        by_item[flag.item_id].append(flag)
+    options = {o.id: o.label for o in plan.options}
+    day_names: dict[int, str] = {}
+    for d in plan.days:
+        assert d.day.id is not None
+        tier = f" · {options.get(d.day.option_id, '')}" if d.day.option_id else ""
+        day_names[d.day.id] = f"{when(d.day.date)}{tier}" + (f" · {d.day.title}" if d.day.title else "")
+    day_names[UNSCHEDULED] = "Unscheduled"
+
+    t = plan.totals
+    cur = t.currency
+    m = st.columns(5)
+    m[0].metric("Client total", money(t.client_total_cents, cur), help="Sell prices plus the planning fee.")
+    m[1].metric("Cost", money(t.cost_cents, cur))
+    m[2].metric(
+        "Margin", money(t.margin_cents, cur), f"{t.margin_pct}%" if t.margin_pct is not None else None
+    )
+    m[3].metric(
+        "Commission received", money(t.commission_received_cents, cur),
+        f"{money(t.commission_expected_cents, cur)} expected", delta_color="off",
+    )  # fmt: skip
+    m[4].metric(
+        "Balance due", money(t.balance_due_cents, cur), help=f"Paid so far: {money(t.paid_cents, cur)}."
+    )
+    if t.next_payment_date:
+        st.caption(f"Next client payment: {money(t.next_payment_cents, cur)} on {when(t.next_payment_date)}.")
+    for flag in by_item.get(None, []):
+        SEVERITY[flag.severity](flag.message, icon=":material/flag:")
+    if not flags:
+        st.success("The checks of step 8 found nothing to look at.", icon=":material/verified:")
+
+    board, where = st.tabs(["Days", "Map"])
+    with board:
+        if not plan.days and not plan.unscheduled:
+            empty("This trip has no days or items yet.", "Add them with the assistant or `travelops trip`.")
+        for d in plan.days:
+            items = sorted(d.items, key=lambda i: i.position)
+            st.markdown(f"#### {day_names[d.day.id or 0]}")
+            if not items:
+                st.caption("Nothing planned.")
+            for item in items:
+                card(plan, item, items, by_item.get(item.id, []), day_names)
+        if plan.unscheduled:
+            st.markdown("#### Unscheduled")
+            for item in plan.unscheduled:
+                card(plan, item, plan.unscheduled, by_item.get(item.id, []), day_names)
+    with where:
+        points = map_points(plan)
+        if points.empty:
+            st.info("No item has coordinates or a place this map knows.")
+        else:
+            st.plotly_chart(charts.itinerary_map(points.frame()), key="itinerary.map")
+            st.caption("Hollow points are placed at their city (the item has no exact coordinates).")
+        if points.unplaced:
+            st.caption("Not on the map: " + ", ".join(points.unplaced))
