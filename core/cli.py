@@ -257,16 +257,18 @@ def demo_seed(
     days: Annotated[int, typer.Option("--days", min=1, max=3650, help="Days of usage history.")] = 120,
 ) -> None:
     """Fill the warehouse with a labelled demo history priced with the real price map."""
-    from core.models import Registry
+    from core.models import Registry, price_of
     from core.travel.demo import seed_demo_agency
     from core.warehouse import Warehouse
-    from core.warehouse.demo import seed_usage
+    from core.warehouse.demo import DEMO_MODELS, seed_usage
 
     settings = _settings(ctx)
     typer.echo(seed_demo_agency(settings).summary())
     registry = Registry.from_settings(settings)
     warehouse = Warehouse.from_settings(settings)
-    rows = seed_usage(warehouse, registry.prices(), days=days)
+    # The demo's models are priced from the real price map even when this configuration doesn't list them.
+    prices = {**{m: price_of(m) for m in DEMO_MODELS}, **registry.prices()}
+    rows = seed_usage(warehouse, prices, days=days)
     warehouse.refresh_performance()
     typer.echo(f"Usage history: {rows} new demo rows over {days} days in {settings.warehouse_path}.")
 

@@ -554,7 +554,7 @@ class _Call:
             UsageEvent(
                 session_id=self.ctx.session_id,
                 model_provider=info.provider,
-                model_name=info.id,
+                model_name=info.name,  # the bare name; the id is model_provider / model_name
                 task_type=self.task,
                 tokens_used=attempt.prompt_tokens + attempt.completion_tokens,
                 cost_usd=attempt.cost_usd,

@@ -8,6 +8,7 @@ from core.models._registry import (
     ModelInfo,
     Registry,
     measured_by_model,
+    price_of,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "Registry",
     "cost_map",
     "measured_by_model",
+    "price_of",
 ]

@@ -11,7 +11,7 @@ from core.config import OFFLINE_PROVIDER, ModelSpec, ProviderKind, Settings
 from core.errors import RoutingError
 from core.models._prices import LEGACY_CONTEXT, LEGACY_PRICES, Price, cost_map_entry
 
-__all__ = ["Capability", "Measured", "ModelInfo", "Registry", "measured_by_model"]
+__all__ = ["Capability", "Measured", "ModelInfo", "Registry", "measured_by_model", "price_of"]
 
 Capability = Literal["tools", "json", "vision", "long_context", "streaming"]
 
@@ -289,3 +289,13 @@ def measured_by_model(performance: Mapping[tuple[str, str], Any]) -> dict[str, M
             avg_quality=wmean("avg_quality"),
         )
     return out
+
+
+def price_of(model_id: str) -> Price:
+    """The list price of 'provider/name' without any configuration (cost map, then retired-model table)."""
+    provider, _, name = model_id.partition("/")
+    kind: ProviderKind = (
+        provider if provider in ("anthropic", "openai", "ollama", "offline") else "openai_compatible"
+    )  # type: ignore[assignment]
+    entry = cost_map_entry(kind, name) if kind in ("anthropic", "openai") else None
+    return _price(kind, ModelSpec(name=name or model_id), entry)

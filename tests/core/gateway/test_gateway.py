@@ -117,7 +117,7 @@ def test_primary_failing_falls_back_and_every_attempt_is_in_the_warehouse(
     result = gw.complete(ASK, task="general")
     assert result.text == "from backup" and result.model == "lab/backup" and result.fallback_used
     rows = usage_rows(gw)
-    statuses = [(r["model_name"], r["status"], r["error_class"]) for r in rows]
+    statuses = [(f"{r['model_provider']}/{r['model_name']}", r["status"], r["error_class"]) for r in rows]
     # one try plus one retry on the primary, then the fallback
     assert statuses == [
         ("lab/primary", "error", error_class),
@@ -350,3 +350,15 @@ def test_budgets_settle_at_actual_cost_after_the_call_and_alerts_are_recorded(
     gw.warehouse.flush()
     alerts = gw.warehouse.query("SELECT threshold FROM budget_events WHERE kind = 'alert' ORDER BY threshold")
     assert list(alerts["threshold"]) == [0.5]  # 3 calls x $0.0036 = $0.0108: past 50% of $0.02, not 80%
+
+
+def test_measured_quality_of_real_calls_reaches_the_performance_rollup(
+    tmp_path: Path, fake_provider: FakeProvider
+) -> None:
+    gw = Gateway.from_settings(settings_for(tmp_path, fake_provider))
+    result = gw.complete(ASK, task="general")
+    gw.warehouse.flush()
+    gw.warehouse.record_feedback(result.request_id, 0.9, user_id="ana")
+    gw.warehouse.refresh_performance()
+    perf = gw.warehouse.performance()
+    assert perf[("lab/primary", "general")].avg_quality == pytest.approx(0.9)

@@ -81,3 +81,12 @@ def test_unknown_model_lists_known_ones_and_says_where_to_add_it(tmp_path: Path)
     reg = registry_from(tmp_path, "{}\n")
     with pytest.raises(RoutingError, match=r"Unknown model 'gpt-x'.*offline/drafter.*models.providers"):
         reg.get("gpt-x")
+
+
+def test_list_prices_are_known_without_any_configuration() -> None:
+    from core.models import price_of
+
+    haiku = price_of("anthropic/claude-haiku-4-5")
+    assert haiku.source == "litellm" and haiku.input == cost_map()["claude-haiku-4-5"]["input_cost_per_token"]
+    assert price_of("anthropic/claude-3-5-haiku-20241022").source == "legacy"
+    assert price_of("offline/drafter").cost(1000, 1000) == 0
