@@ -17,13 +17,24 @@ PORT ?= 8501
 	$(UV) sync --frozen
 	@touch $@
 
+# System packages the tests need: Debian's Chromium for the browser tests (Playwright drives it; no browser
+# download) and DejaVu fonts for PDFs. Installed with apt when missing (as root, or through sudo).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+.PHONY: system
+system:
+	@if ! command -v chromium >/dev/null 2>&1 || [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
+		echo "Installing chromium and fonts-dejavu-core with apt-get..."; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core >/dev/null \
+		|| { echo "Could not install chromium: run 'apt-get install chromium fonts-dejavu-core' as root, then make test again." >&2; exit 1; }; \
+	fi
+
 setup: .venv/.installed
 
 run: setup
 	$(UV) run travelops demo seed
 	$(UV) run streamlit run app/main.py --server.address $(HOST) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
-test: setup
+test: setup system
 	$(UV) run pytest
 
 bench: setup

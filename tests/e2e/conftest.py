@@ -1,0 +1,118 @@
+"""A real `streamlit run` on 127.0.0.1 over a seeded data dir, and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def seeded_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A config whose data_dir holds the demo agency and a short usage history (the same seed as `make run`)."""
+    root = tmp_path_factory.mktemp("e2e")
+    config = root / "travelops.yml"
+    config.write_text(f"data_dir: {root / 'data'}\n")
+    env = {**os.environ, "TRAVELOPS_CONFIG": str(config), "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    subprocess.run(
+        [sys.executable, "-m", "core.cli", "demo", "seed", "--days", "30"],
+        check=True,
+        env=env,
+        cwd=REPO,
+        timeout=300,
+        capture_output=True,
+    )
+    return config
+
+
+@pytest.fixture(scope="session")
+def app_url(seeded_config: Path) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "TRAVELOPS_CONFIG": str(seeded_config), "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    env.pop("ANTHROPIC_API_KEY", None)
+    env.pop("OPENAI_API_KEY", None)
+    log = ARTIFACTS / "streamlit.log"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app/main.py",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"streamlit exited with {proc.returncode}; see {log}")
+                try:
+                    if httpx.get(f"{url}/_stcore/health", timeout=1).text == "ok":
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"streamlit did not answer /_stcore/health within 60 s; see {log}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium).")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
