@@ -296,29 +296,21 @@ class Gateway:
         A failure before the first piece falls back to the next model; after it, the attempt is recorded and a
         ProviderError is raised (what was shown cannot be taken back).
         """
-        import litellm
-
         router = self.router()  # built (and litellm imported) before the call's clock starts
         call = _Call(self, messages, task, context, tools, max_tokens, model, False, params)
         for info, fallback_from in call.plan():
             started = time.perf_counter()
             chunks: list[Any] = []
             try:
-                stream: Any = router.completion(
-                    **call.kwargs(info), stream=True, stream_options={"include_usage": True}
-                )
+                stream: Any = router.completion(**call.kwargs(info), **_STREAM)
                 for chunk in stream:
                     chunks.append(chunk)
-                    piece = chunk.choices[0].delta.content if chunk.choices else None
-                    if piece:
+                    if piece := _piece(chunk):
                         yield StreamDelta(text=piece)
-            except Exception as e:
-                call.failed(info, e, started, fallback_from, retry=self.settings.gateway.num_retries)
-                if any(c.choices and c.choices[0].delta.content for c in chunks):
-                    raise call.exhausted() from e
+            except Exception as e:  # noqa: BLE001 - provider errors of every kind become attempt rows
+                call.stream_failed(info, e, started, fallback_from, chunks)
                 continue
-            response = litellm.stream_chunk_builder(chunks, messages=list(messages))
-            yield call.succeeded(info, response, started, fallback_from)
+            yield call.stream_finished(info, chunks, started, fallback_from)
             return
         raise call.exhausted()
 
@@ -333,8 +325,6 @@ class Gateway:
         model: str | None = None,
         **params: Any,
     ) -> AsyncIterator[StreamDelta | GatewayResult]:
-        import litellm
-
         router = await asyncio.to_thread(self.router)
         call = await asyncio.to_thread(
             _Call, self, messages, task, context, tools, max_tokens, model, False, params
@@ -343,21 +333,15 @@ class Gateway:
             started = time.perf_counter()
             chunks: list[Any] = []
             try:
-                stream = await router.acompletion(
-                    **call.kwargs(info), stream=True, stream_options={"include_usage": True}
-                )
+                stream = await router.acompletion(**call.kwargs(info), **_STREAM)
                 async for chunk in stream:  # type: ignore[union-attr]
                     chunks.append(chunk)
-                    piece = chunk.choices[0].delta.content if chunk.choices else None
-                    if piece:
+                    if piece := _piece(chunk):
                         yield StreamDelta(text=piece)
-            except Exception as e:
-                call.failed(info, e, started, fallback_from, retry=self.settings.gateway.num_retries)
-                if any(c.choices and c.choices[0].delta.content for c in chunks):
-                    raise call.exhausted() from e
+            except Exception as e:  # noqa: BLE001 - provider errors of every kind become attempt rows
+                call.stream_failed(info, e, started, fallback_from, chunks)
                 continue
-            response = litellm.stream_chunk_builder(chunks, messages=list(messages))
-            yield call.succeeded(info, response, started, fallback_from)
+            yield call.stream_finished(info, chunks, started, fallback_from)
             return
         raise call.exhausted()
 
@@ -537,6 +521,23 @@ class _Call:
             self.reservation = None
         return self._result(info, text, tool_calls, choice.finish_reason)
 
+    def stream_failed(
+        self, info: ModelInfo, error: Exception, started: float, fallback_from: str | None, chunks: list[Any]
+    ) -> None:
+        """Record a failed streamed attempt; raise if text was already shown (it cannot be taken back)."""
+        self.failed(info, error, started, fallback_from, retry=self.gw.settings.gateway.num_retries)
+        if any(_piece(c) for c in chunks):
+            raise self.exhausted() from error
+
+    def stream_finished(
+        self, info: ModelInfo, chunks: list[Any], started: float, fallback_from: str | None
+    ) -> GatewayResult:
+        """Account a finished stream from its rebuilt usage, exactly like a plain call."""
+        import litellm
+
+        response = litellm.stream_chunk_builder(chunks, messages=self.messages)
+        return self.succeeded(info, response, started, fallback_from)
+
     def exhausted(self) -> ProviderError:
         tried = "; ".join(
             f"{a.model}: {a.error_class} ({a.error})" for a in self.attempts if a.status == "error"
@@ -603,6 +604,14 @@ class _Call:
             finish_reason=finish,
             budget_events=self.budget_notes,
         )
+
+
+_STREAM: dict[str, Any] = {"stream": True, "stream_options": {"include_usage": True}}
+
+
+def _piece(chunk: Any) -> str | None:
+    """The text a streamed chunk carries, if any."""
+    return chunk.choices[0].delta.content if chunk.choices else None
 
 
 def _usage(response: Any) -> tuple[int, int, int, int]:

@@ -362,3 +362,16 @@ def test_measured_quality_of_real_calls_reaches_the_performance_rollup(
     gw.warehouse.refresh_performance()
     perf = gw.warehouse.performance()
     assert perf[("lab/primary", "general")].avg_quality == pytest.approx(0.9)
+
+
+def test_a_stream_that_fails_before_its_first_piece_falls_back(
+    tmp_path: Path, fake_provider: FakeProvider
+) -> None:
+    fake_provider.configure("primary", fail_first=100, fail_status=500)
+    fake_provider.configure("backup", reply="backup streams")
+    gw = Gateway.from_settings(settings_for(tmp_path, fake_provider))
+    pieces = list(gw.stream(ASK, task="general"))
+    result = pieces[-1]
+    assert isinstance(result, GatewayResult) and result.model == "lab/backup"
+    assert "".join(p.text for p in pieces[:-1] if isinstance(p, StreamDelta)) == "backup streams"
+    assert [a.status for a in result.attempts] == ["error", "ok"]
