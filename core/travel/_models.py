@@ -34,6 +34,7 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
+from core._validation import problems
 from core.errors import NotFound, ValidationError
 from core.security import Principal, Role, mask_secret
 from core.travel._codes import COUNTRIES, CURRENCIES, is_timezone
@@ -116,30 +117,7 @@ class RecordInvalid(ValidationError):
         super().__init__(message, hint=hint)
 
 
-_HINTS: dict[str, str] = {
-    "missing": "add it",
-    "extra_forbidden": "remove it or fix its spelling",
-    "greater_than_equal": "use a value that is not negative",
-    "greater_than": "use a value above zero",
-    "less_than_equal": "use a smaller value",
-    "int_parsing": "write a whole number",
-    "int_from_float": "write a whole number",
-    "int_type": "write a whole number",
-    "date_from_datetime_parsing": "write a real calendar date as YYYY-MM-DD",
-    "date_parsing": "write a real calendar date as YYYY-MM-DD",
-    "date_type": "write a real calendar date as YYYY-MM-DD",
-    "datetime_from_date_parsing": "write a local date and time as YYYY-MM-DDTHH:MM",
-    "datetime_parsing": "write a local date and time as YYYY-MM-DDTHH:MM",
-    "datetime_type": "write a local date and time as YYYY-MM-DDTHH:MM",
-    "string_too_short": "fill it in",
-    "string_type": "write text",
-    "list_type": "give a list",
-    "bool_parsing": "write true or false",
-    "float_parsing": "write a number",
-}
-
-
-def _problem_hint(kind: str, field: str, msg: str) -> str:
+def _cents_fix(kind: str, field: str, message: str) -> str | None:
     if field.endswith("_cents") and kind in (
         "int_from_float",
         "int_parsing",
@@ -147,38 +125,22 @@ def _problem_hint(kind: str, field: str, msg: str) -> str:
         "greater_than_equal",
     ):
         return "amounts are whole cents and not negative: 120.50 is 12050"
-    if kind == "literal_error":
-        return f"use one of: {msg.split('Input should be ', 1)[-1]}"
-    return _HINTS.get(kind, "correct the value")
+    return None
 
 
 def _explain(error: PydanticValidationError, what: str, data: Mapping[str, Any]) -> RecordInvalid:
-    problems: dict[str, str] = {}
-    lines: list[str] = []
-    for item in error.errors():
-        loc = [str(p) for p in item["loc"] if not str(p).startswith("function-")]
-        field = ".".join(loc) or "(record)"
-        kind = item["type"]
-        msg = item["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        if kind == "extra_forbidden":
-            value = "(unknown field)"
-        elif kind == "missing":
-            value = "(missing)"
-        else:
-            raw = item.get("input")
-            value = "'********'" if "number" in field and "documents" in field else repr(raw)
-        if len(value) > 80:
-            value = value[:77] + "..."
-        problems[field] = msg
-        if kind in ("value_error", "assertion_error"):
-            lines.append(f"{field} = {value}: {msg}.")  # our own validators say what to do
-        else:
-            lines.append(f"{field} = {value}: {msg}. Fix: {_problem_hint(kind, field, msg)}.")
+    found = problems(
+        error,
+        root="(record)",
+        secret=lambda field: "number" in field and "documents" in field,
+        fix_for=_cents_fix,
+    )
+    lines = [p.line() for p in found]
     if len(lines) == 1:
         message = f"Invalid {what}: {lines[0]}"
     else:
         message = f"Invalid {what} ({len(lines)} problems):\n" + "\n".join(f"  - {line}" for line in lines)
-    return RecordInvalid(message, problems=problems)
+    return RecordInvalid(message, problems={p.field: p.message for p in found})
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -21,6 +21,7 @@ from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
+from core._validation import problems
 from core.config import Settings
 from core.errors import TravelOpsError
 from core.security import Principal
@@ -111,34 +112,17 @@ def lesson(error: TravelOpsError) -> str:
 
 
 def _arguments_message(tool: str, error: PydanticValidationError) -> str:
-    lines: list[str] = []
-    for item in error.errors():
-        loc = [str(p) for p in item["loc"] if not str(p).startswith("function-")]
-        field = ".".join(loc) or "(arguments)"
-        kind = item["type"]
-        msg = item["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        if kind == "missing":
-            value = "(missing)"
-        elif kind == "extra_forbidden":
-            value = "(unknown field)"
-        else:
-            value = repr(item.get("input"))
-            if "number" in field and "documents" in field:
-                value = "'********'"
-        if len(value) > 80:
-            value = value[:77] + "..."
-        if kind == "literal_error":
-            fix = "use one of: " + msg.split("Input should be ", 1)[-1]
-        elif kind in ("value_error", "assertion_error"):
-            fix = ""
-        else:
-            fix = _FIX.get(kind, "correct the value")
-        lines.append(f"{field} = {value}: {msg}." + (f" Fix: {fix}." if fix else ""))
+    found = problems(error, root="(arguments)", secret=_is_document_number, fixes=_FIX)
+    lines = [p.line() for p in found]
     head = f"Invalid arguments for {tool}"
     if len(lines) == 1:
         return f"{head}: {lines[0]} Then call {tool} again."
     body = "\n".join(f"  - {line}" for line in lines)
     return f"{head} ({len(lines)} problems):\n{body}\nFix them and call {tool} again."
+
+
+def _is_document_number(field: str) -> bool:
+    return "number" in field and "documents" in field
 
 
 class TravelOpsServer(MCPServer[Any]):
