@@ -9,7 +9,7 @@ export PYTHONDONTWRITEBYTECODE :=
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: setup run test bench lint format clean
+.PHONY: setup run test bench lint format clean lab
 
 # The environment: uv (from PyPI, into the user's Python) then the locked dependencies.
 .venv/.installed: pyproject.toml uv.lock
@@ -36,6 +36,10 @@ run: setup
 
 test: setup system
 	$(UV) run pytest
+
+# JupyterLab for analysts, on the same core package (root needs --allow-root).
+lab: setup
+	$(UV) run jupyter lab --ip $(HOST) --no-browser --notebook-dir notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: setup
 	@for b in bench/*.py; do echo "# $$b" >&2; $(UV) run python $$b || exit 1; done
