@@ -35,6 +35,7 @@ __all__ = [
     "ModelsConfig",
     "ProviderConfig",
     "RateLimits",
+    "RouterConfig",
     "RoutingConfig",
     "RoutingRule",
     "Settings",
@@ -132,6 +133,32 @@ class RoutingRule(_Strict):
         return self
 
 
+class RouterConfig(_Strict):
+    """A learned router for one task type (or "*"): score >= threshold -> ``strong``, else ``weak``.
+
+    Give ``threshold`` (a router score in [0, 1]) or ``strong_share`` (the share of strong calls wanted; the
+    threshold is read off the score distribution saved with the router), not both. ``model`` is a router file
+    from ``travelops router train``; a relative path resolves against the config file's folder.
+    ``budget_pressure`` (k) raises the threshold as the day's budget is spent:
+    threshold + (1 - threshold) * spent_share * k, never above the quality floor (see core.routing).
+    """
+
+    model: Path
+    strong: str = Field(min_length=1)
+    weak: str = Field(min_length=1)
+    threshold: Annotated[float, Field(ge=0, le=1)] | None = None
+    strong_share: Annotated[float, Field(ge=0, le=1)] | None = None
+    budget_pressure: NonNegFloat = 1.0
+
+    @model_validator(mode="after")
+    def _threshold_or_share(self) -> RouterConfig:
+        if (self.threshold is None) == (self.strong_share is None):
+            raise ValueError(
+                "a router needs exactly one of 'threshold' (e.g. 0.3) or 'strong_share' (e.g. 0.3 = 30% strong calls)"
+            )
+        return self
+
+
 class RoutingConfig(_Strict):
     default_task: str = "general"
     task_types: dict[str, TaskTypeConfig] = Field(default_factory=dict)
@@ -139,6 +166,8 @@ class RoutingConfig(_Strict):
     complexity_estimator: str = "heuristic"
     complex_threshold: Annotated[float, Field(ge=0, le=1)] = 0.6
     low_budget_share: Annotated[float, Field(ge=0, le=1)] = 0.2
+    # task type or "*" (every task without its own) -> learned router; see RouterConfig.
+    routers: dict[str, RouterConfig] = Field(default_factory=dict)
 
 
 class BudgetLimits(_Strict):
@@ -623,6 +652,9 @@ def _check_references(settings: Settings, where: str) -> None:
             )
     for i, rule in enumerate(settings.routing.rules):
         check(rule.model, f"routing.rules.{i}.model")
+    for rname, router in settings.routing.routers.items():
+        check(router.strong, f"routing.routers.{rname}.strong")
+        check(router.weak, f"routing.routers.{rname}.weak")
     for pname, pcfg in settings.models.providers.items():
         kind = settings.provider_kind(pname)
         if (

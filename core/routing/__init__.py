@@ -4,8 +4,10 @@ from core.routing._selector import (
     BudgetView,
     Decision,
     PerformanceView,
+    RouterChoice,
     RouteRequest,
     Selector,
+    budget_threshold,
     estimate_tokens,
 )
 from core.routing.complexity import (
@@ -15,6 +17,7 @@ from core.routing.complexity import (
     get_estimator,
     register_estimator,
 )
+from core.routing.learned import LearnedRouter, TrainingOptions, load_router, train_router
 from core.routing.preferences import UserPreferences
 
 __all__ = [
@@ -23,11 +26,17 @@ __all__ = [
     "ComplexityScore",
     "Decision",
     "HeuristicComplexity",
+    "LearnedRouter",
     "PerformanceView",
     "RouteRequest",
+    "RouterChoice",
     "Selector",
+    "TrainingOptions",
     "UserPreferences",
+    "budget_threshold",
     "estimate_tokens",
     "get_estimator",
+    "load_router",
     "register_estimator",
+    "train_router",
 ]

@@ -5,17 +5,30 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.config import Settings, TaskTypeConfig, WorkflowConfig
+from core.config import RouterConfig, Settings, TaskTypeConfig, WorkflowConfig
 from core.errors import RoutingError
 from core.models import Capability, ModelInfo, Registry
-from core.routing.complexity import ComplexityEstimator, get_estimator
+from core.routing.complexity import ComplexityEstimator, ComplexityScore, get_estimator
 from core.routing.preferences import UserPreferences
 
-__all__ = ["BudgetView", "Decision", "PerformanceView", "RouteRequest", "Selector", "estimate_tokens"]
+if TYPE_CHECKING:
+    from core.routing.learned import LearnedRouter
+
+__all__ = [
+    "BudgetView",
+    "Decision",
+    "PerformanceView",
+    "RouteRequest",
+    "RouterChoice",
+    "Selector",
+    "budget_threshold",
+    "estimate_tokens",
+]
 
 
 class BudgetView(Protocol):
@@ -80,7 +93,11 @@ class Decision(BaseModel):
     reason: str
     complexity: float
     complexity_label: Literal["routine", "complex"]
-    source: Literal["rule", "preference", "task", "workflow", "fallback", "downgrade", "only-option"]
+    source: Literal[
+        "rule", "preference", "task", "workflow", "router", "fallback", "downgrade", "only-option"
+    ]
+    router_score: float | None = None
+    router_threshold: float | None = None
     downgraded: bool = False
     budget_share_left: float | None = None
     prompt_tokens: int
@@ -129,11 +146,17 @@ class Selector:
     ) -> Decision:
         tcfg = self.task_config(task)
         perf = performance or {}
-        cx = self.estimator.score(request.prompt, task)
-        if tcfg.complexity == "auto":
-            label: Literal["routine", "complex"] = (
-                "complex" if cx.score >= self.settings.routing.complex_threshold else "routine"
-            )
+        share = budget.share_left if budget is not None else None
+        routed = self.route_with_router(task, request.prompt, share)
+        if routed is not None:
+            cx = ComplexityScore(score=routed.score, reasons=(routed.why,))
+        else:
+            cx = self.estimator.score(request.prompt, task)
+        if routed is not None:
+            label: Literal["routine", "complex"] = "complex" if routed.strong else "routine"
+            why_label = routed.why
+        elif tcfg.complexity == "auto":
+            label = "complex" if cx.score >= self.settings.routing.complex_threshold else "routine"
             why_label = (
                 f"{task} looks {label} (complexity {cx.score:.2f}: {'; '.join(cx.reasons) or 'short'})"
             )
@@ -159,6 +182,8 @@ class Selector:
         if tcfg.model:
             wishes.append((tcfg.model, f"{task}'s configured model"))
         wf = self._workflow(tcfg.workflow)
+        if routed is not None:
+            wishes.append((routed.model, routed.why))
         first, second = (
             (wf.complex_tasks_model, wf.default_model)
             if label == "complex"
@@ -170,6 +195,8 @@ class Selector:
             wishes.append((wf.fallback_model, "workflow fallback"))
         for fb in preferences.fallback_models if preferences else []:
             wishes.append((fb, "user's fallback"))
+        if routed is not None:
+            wishes.append((routed.other, "router's other model"))
         if second:
             wishes.append((second, "workflow's other model"))
 
@@ -203,7 +230,6 @@ class Selector:
         chosen, why = usable[0]
         source = _source(why)
         downgraded = False
-        share = budget.share_left if budget is not None else None
         budget_note = f"; {budget.describe()}" if budget is not None and share is not None else ""
         cost_cfg = self.settings.cost_optimization
         if share is not None and cost_cfg.auto_downgrade and share < self.settings.routing.low_budget_share:
@@ -245,9 +271,48 @@ class Selector:
             source=source,
             downgraded=downgraded,
             budget_share_left=share,
+            router_score=routed.score if routed is not None else None,
+            router_threshold=routed.threshold if routed is not None else None,
             prompt_tokens=prompt_tokens,
             max_output_tokens=max_out,
             skipped=skipped,
+        )
+
+    def router_config(self, task: str) -> RouterConfig | None:
+        routers = self.settings.routing.routers
+        return routers.get(task) or routers.get("*")
+
+    def _router(self, cfg: RouterConfig) -> LearnedRouter:
+        from core.routing.learned import load_router
+
+        path = cfg.model
+        if not path.is_absolute():
+            base = self.settings.source.parent if self.settings.source is not None else Path.cwd()
+            path = base / path
+        return load_router(path)  # cached per file: loaded once per process
+
+    def route_with_router(
+        self, task: str, prompt: str, budget_share_left: float | None
+    ) -> RouterChoice | None:
+        """The learned router's pick for this task (None when no router is configured for it)."""
+        cfg = self.router_config(task)
+        if cfg is None:
+            return None
+        router = self._router(cfg)
+        base = (
+            cfg.threshold
+            if cfg.threshold is not None
+            else router.threshold_for_share(cfg.strong_share or 0.0)
+        )
+        floor = 1.0 - self.settings.cost_optimization.quality_threshold
+        threshold = budget_threshold(base, budget_share_left, cfg.budget_pressure, floor)
+        score = router.strong_probability(prompt, task)
+        strong = score >= threshold
+        model, other = (cfg.strong, cfg.weak) if strong else (cfg.weak, cfg.strong)
+        raised = f" (base {base:.2f}, raised by budget)" if threshold > base + 1e-9 else ""
+        why = f"router score {score:.2f} {'≥' if strong else '<'} {threshold:.2f}{raised}"
+        return RouterChoice(
+            score=score, threshold=threshold, strong=strong, model=model, other=other, why=why
         )
 
     def _unfit(
@@ -315,7 +380,34 @@ class Selector:
         return min(good, key=lambda m: m.estimate_cost(prompt_tokens, max_out), default=None)
 
 
-def _source(why: str) -> Literal["rule", "preference", "task", "workflow", "fallback"]:
+class RouterChoice(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    score: float
+    threshold: float
+    strong: bool
+    model: str
+    other: str
+    why: str
+
+
+def budget_threshold(threshold: float, share_left: float | None, pressure: float, floor: float) -> float:
+    """The router threshold once part of the day's budget is spent.
+
+    threshold' = threshold + (1 - threshold) * spent * pressure, with spent = 1 - share_left in [0, 1]; but never
+    above ``max(threshold, floor)``, where floor = 1 - cost_optimization.quality_threshold: a prompt whose estimated
+    chance of needing the strong model is at least 1 - quality_threshold keeps going to the strong model however
+    much budget is spent (and budget never lowers a configured threshold). No budget: the threshold unchanged.
+    """
+    if share_left is None:
+        return threshold
+    spent = min(max(1.0 - share_left, 0.0), 1.0)
+    raised = threshold + (1.0 - threshold) * spent * pressure
+    return min(raised, max(threshold, floor))
+
+
+def _source(why: str) -> Literal["rule", "preference", "task", "workflow", "router", "fallback"]:
+    if why.startswith("router score"):
+        return "router"
     if why.startswith("rule "):
         return "rule"
     if "preferred" in why:

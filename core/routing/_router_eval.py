@@ -1,0 +1,60 @@
+"""Held-out evaluation of routers: cross-validated scores, decision time. Used by the CLI and the benchmark."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from core.routing.learned import LearnedRouter, TrainingOptions, train_router
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = ["cross_val_scores", "decision_p50_us"]
+
+
+def decision_p50_us(router: LearnedRouter, prompts: Sequence[str], *, limit: int = 300) -> float:
+    """Median time of one ``strong_probability`` call (single prompt, this thread), in microseconds."""
+    import statistics
+
+    sample = list(prompts[:limit]) or ["How far is the airport?"]
+    router.strong_probability(sample[0])  # warm up
+    times: list[float] = []
+    for p in sample:
+        t0 = time.perf_counter()
+        router.strong_probability(p)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e6
+
+
+def cross_val_scores(
+    prompts: Sequence[str],
+    weak: Sequence[bool],
+    strong: Sequence[bool],
+    *,
+    folds: int = 5,
+    groups: Sequence[str] | None = None,
+    options: TrainingOptions | None = None,
+    seed: int = 0,
+) -> npt.NDArray[np.float64]:
+    """Out-of-fold router scores: stratified k-fold, or grouped folds (whole groups held out) when ``groups``."""
+    import numpy as np
+    from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+    w = np.asarray(weak, dtype=bool)
+    s = np.asarray(strong, dtype=bool)
+    if groups is not None:
+        splits = GroupKFold(n_splits=folds).split(prompts, groups=list(groups))
+    else:
+        strata = w.astype(int) * 2 + s.astype(int)
+        splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(prompts, strata)
+    out = np.zeros(len(prompts), dtype=np.float64)
+    texts = list(prompts)
+    for train, test in splits:
+        router = train_router(
+            [texts[i] for i in train], w[train].tolist(), s[train].tolist(), options=options
+        )
+        out[test] = router.strong_probabilities([texts[i] for i in test])
+    return out
