@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from core._validation import problems as validation_problems
 from core.errors import ConfigError
 
 __all__ = [
@@ -380,8 +381,7 @@ def load_settings(
     try:
         settings = Settings.model_validate({**raw, "source": file, "notices": tuple(notices)})
     except PydanticValidationError as e:
-        reported = {p.split(" = ", 1)[0] for p in problems}
-        problems.extend(p for p in _explain(e, raw, where) if p.split(" = ", 1)[0] not in reported)
+        problems.extend(_explain(e, where, skip={".".join(path) for path in unset}))
     if problems or settings is None:
         raise ConfigError(f"Configuration {where} has {len(problems)} problem(s):", problems=problems)
     settings = _with_builtin_offline(settings)
@@ -516,40 +516,19 @@ _HINTS = {
 }
 
 
-def _explain(error: PydanticValidationError, raw: Mapping[str, Any], where: str) -> list[str]:
-    out: list[str] = []
-    for item in error.errors():
-        loc = [str(p) for p in item["loc"] if not str(p).startswith("function-")]
-        key = ".".join(loc) or "(top level)"
-        kind = item["type"]
-        msg = item["msg"]
-        hint = _HINTS.get(kind, "correct the value")
-        if kind == "extra_forbidden":
-            known = _known_keys(loc[:-1])
-            value = "(unknown key)"
-            if known:
-                hint += f"; known keys here: {', '.join(known)}"
-        elif kind == "missing":
-            value = "(missing)"
-        else:
-            value = repr(_lookup(raw, loc))
-        if kind == "literal_error":
-            hint = f"use one of: {msg.split('Input should be ', 1)[-1]}"
-        msg = msg.removeprefix("Value error, ")
-        out.append(f"{where}: {key} = {value}: {msg}. Fix: {hint}.")
-    return out
+def _explain(error: PydanticValidationError, where: str, *, skip: set[str]) -> list[str]:
+    """Each validation error as one line; keys in ``skip`` were already reported (an unset variable)."""
 
-
-def _lookup(raw: Any, loc: list[str]) -> Any:
-    cur = raw
-    for part in loc:
-        if isinstance(cur, dict) and part in cur:
-            cur = cur[part]
-        elif isinstance(cur, list) and part.isdigit() and int(part) < len(cur):
-            cur = cur[int(part)]
-        else:
+    def fix_for(kind: str, field: str, message: str) -> str | None:
+        if kind != "extra_forbidden":
             return None
-    return cur
+        known = _known_keys(field.split(".")[:-1])
+        return _HINTS[kind] + (f"; known keys here: {', '.join(known)}" if known else "")
+
+    found = validation_problems(
+        error, root="(top level)", fixes=_HINTS, fix_for=fix_for, unknown="(unknown key)"
+    )
+    return [f"{where}: {p.line()}" for p in found if p.field not in skip]
 
 
 def _known_keys(loc: list[str]) -> list[str]:

@@ -149,3 +149,8 @@ def test_mcp_server_using_an_unset_secret_is_disabled_with_a_notice(tmp_path: Pa
 def test_mcp_server_without_command_or_url_names_the_key(tmp_path: Path) -> None:
     message = error_for(tmp_path, "mcp:\n  servers:\n    broken:\n      args: [x]\n")
     assert "mcp.servers.broken" in message and "needs 'command'" in message
+
+
+def test_an_unset_variable_is_reported_once_not_again_as_a_wrong_type(tmp_path: Path) -> None:
+    message = error_for(tmp_path, "cost_optimization:\n  quality_threshold: ${QT}\n")
+    assert "1 problem(s)" in message and "None" not in message
