@@ -8,11 +8,13 @@ share an entry; ``reset()`` drops everything (after the configuration file chang
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
 from core import analytics
+from core.agent import Agent
 from core.analytics import (
     BudgetStatus,
     CacheSavings,
@@ -26,9 +28,13 @@ from core.analytics import (
 from core.config import Settings, load_settings
 from core.gateway import Gateway
 from core.models import Registry
+from core.planning import AGENT_COST_CAP_USD, AGENT_MAX_STEPS
 from core.security import Principal
 from core.travel import TravelService
 from core.warehouse import UsageSummary, Warehouse, p95_by_task
+
+if TYPE_CHECKING:
+    from core.mcp import McpManager
 
 QUERY_TTL_S = 60  # dashboards show new usage within a minute; "Refresh" clears them at once
 
@@ -43,6 +49,11 @@ def _close_travel(service: TravelService) -> None:
 
 def _close_gateway(gw: Gateway) -> None:
     gw.caches.close()
+
+
+def _stop_mcp(manager: McpManager | None) -> None:
+    if manager is not None:
+        manager.stop()
 
 
 @st.cache_resource(show_spinner=False)
@@ -69,6 +80,26 @@ def gateway() -> Gateway:
 def travel() -> TravelService:
     """The travel services over ``<data_dir>/travel.db`` (thread-safe; one per process)."""
     return TravelService.open(settings())
+
+
+@st.cache_resource(show_spinner="Starting the MCP servers…", on_release=_stop_mcp)
+def mcp() -> McpManager | None:
+    """The MCP manager over every server in ``mcp.servers``, started once per process; None when none is
+    configured (the assistant then runs without tools). Its calls are recorded in the app's warehouse."""
+    configured = settings()
+    if not configured.mcp.servers:
+        return None
+    from core.mcp import McpManager  # the MCP SDK loads only when a server is configured
+
+    manager = McpManager(configured, warehouse())
+    manager.start()  # a server that fails keeps being retried in the background; the MCP page shows it
+    return manager
+
+
+@st.cache_resource(show_spinner=False)
+def agent() -> Agent:
+    """The agent loop for the Plan page's assistant: the Gateway with the MCP servers' tools (if any)."""
+    return Agent(gateway(), mcp(), max_steps=AGENT_MAX_STEPS, cost_cap_usd=AGENT_COST_CAP_USD)
 
 
 def principal() -> Principal:
@@ -156,6 +187,11 @@ def quality(key: str, flt: UsageFilter) -> pd.DataFrame:
 @st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
 def model_catalog(key: str) -> pd.DataFrame:
     return analytics.model_catalog(registry(), warehouse())
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def mcp_calls(key: str, since: date | None) -> pd.DataFrame:
+    return analytics.mcp_call_stats(warehouse(), since)
 
 
 @st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)

@@ -6,6 +6,7 @@ st.set_page_config(page_title="TravelOps", page_icon="✈️", layout="wide")
 page = st.navigation(
     {
         "Workbench": [
+            st.Page("../pages/plan.py", title="Plan", icon=":material/checklist:"),
             st.Page("../pages/home.py", title="Home", icon=":material/home:", default=True),
             st.Page("../pages/clients.py", title="Clients", icon=":material/group:"),
             st.Page("../pages/itinerary.py", title="Itinerary", icon=":material/event_note:"),
@@ -17,6 +18,7 @@ page = st.navigation(
         ],
         "Settings": [
             st.Page("../pages/models.py", title="Models & routing", icon=":material/alt_route:"),
+            st.Page("../pages/mcp.py", title="MCP servers", icon=":material/hub:"),
         ],
     }
 )

@@ -51,3 +51,21 @@ EXPLAIN_TASK: Final = "models.explain.task"
 EXPLAIN_PROMPT: Final = "models.explain.prompt"
 EXPLAIN_USER: Final = "models.explain.user"
 EXPLAIN_RESULT: Final = "models.explain.result"
+
+# Plan
+PLAN_TRIP: Final = "plan.trip"
+PLAN_NEW_PREFIX: Final = "plan.new."  # + field: the "new trip" form's inputs
+PLAN_TICK_PREFIX: Final = "plan.tick."  # + "<trip>.<step>.<index>": a checklist checkbox
+PLAN_FORCE: Final = "plan.force"  # "Mark step done" moves on past unticked items
+PLAN_DONE: Final = "plan.done"  # the "Mark step done" button
+PLAN_GOTO: Final = "plan.goto"  # the "go to step" selectbox
+PLAN_CHAT: Final = "plan.chat"  # (trip id, step) -> [planning.Reply]
+PLAN_CHAT_INPUT: Final = "plan.chat_input"
+PLAN_DECIDED: Final = "plan.decided"  # "<run id>.<suggestion key>" -> "applied" | "discarded"
+PLAN_RATINGS: Final = "plan.ratings"  # run id -> score given
+PLAN_SUGGEST_PREFIX: Final = "plan.suggest."  # + "<run id>.<suggestion key>.apply|discard"
+PLAN_RATE_PREFIX: Final = "plan.rate."  # + "<run id>.up|down"
+
+# MCP servers
+MCP_RESTART_PREFIX: Final = "mcp.restart."  # + "<server>.<instance index>"
+MCP_DAYS: Final = "mcp.days"

@@ -1,5 +1,5 @@
 """Plotly figures built from the DataFrames ``core`` returns. Each takes a frame and returns a figure; pages
-draw them with ``st.plotly_chart``. Figures need no network (``scatter_geo`` draws its own coastlines)."""
+draw them with ``st.plotly_chart``. Figures need no network (no geo maps: their coastlines come from a CDN)."""
 
 from __future__ import annotations
 
@@ -110,11 +110,16 @@ def heatmap(df: pd.DataFrame, value: str, title: str, fmt: str = ".2f", scale: s
 
 
 def itinerary_map(df: pd.DataFrame) -> go.Figure:
-    """The trip's places in order, joined by a line; approximate points (city level) are hollow."""
+    """The trip's places in order on longitude/latitude axes (equal scale), joined by a line; approximate points
+    (city level) are hollow.
+
+    Not ``scatter_geo``: plotly.js fetches its coastline topojson from a CDN when a geo map is drawn, and the
+    app must work offline. Axes need nothing from the network.
+    """
     fig = go.Figure()
     fig.add_trace(
-        go.Scattergeo(
-            lat=df["lat"], lon=df["lon"], mode="lines", line={"width": 1, "color": "#888"}, hoverinfo="skip"
+        go.Scatter(
+            x=df["lon"], y=df["lat"], mode="lines", line={"width": 1, "color": "#888"}, hoverinfo="skip"
         )
     )
     for precision, symbol in (("exact", "circle"), ("approximate", "circle-open")):
@@ -122,23 +127,20 @@ def itinerary_map(df: pd.DataFrame) -> go.Figure:
         if part.empty:
             continue
         fig.add_trace(
-            go.Scattergeo(
-                lat=part["lat"],
-                lon=part["lon"],
-                mode="markers",
+            go.Scatter(
+                x=part["lon"],
+                y=part["lat"],
+                mode="markers+text",
                 name=f"{precision} location",
                 marker={"size": 10, "symbol": symbol},
-                text=part["order"].astype(str) + ". " + part["title"] + " · " + part["day"],
+                text=part["order"].astype(str),
+                textposition="top center",
+                hovertext=part["order"].astype(str) + ". " + part["title"] + " · " + part["day"],
                 hoverinfo="text",
             )
         )
-    fig.update_geos(
-        projection_type="natural earth",
-        showcountries=True,
-        showland=True,
-        landcolor="#f2f2f2",
-        fitbounds="locations",
-    )
+    fig.update_xaxes(title="longitude", zeroline=False)
+    fig.update_yaxes(title="latitude", zeroline=False, scaleanchor="x", scaleratio=1)
     fig.update_layout(height=420, margin=_MARGIN, showlegend=True)
     return fig
 

@@ -14,10 +14,18 @@ pytestmark = pytest.mark.slow
 
 
 def wait_until_rendered(page: Any) -> None:
-    # The page's own content (its title) has arrived, then the script run has finished (no running indicator).
+    """The page's title has arrived, no script run is in progress, and the page has stopped growing."""
     page.wait_for_selector('[data-testid="stMain"] [data-testid="stHeading"]', timeout=60_000)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+        """() => {
+            const busy = document.querySelector('[data-testid="stStatusWidget"]');
+            const n = document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]').length;
+            const w = window;
+            if (busy || n !== w.__lastCount) { w.__lastCount = n; w.__stableSince = Date.now(); return false; }
+            return Date.now() - w.__stableSince > 1000;
+        }""",
+        timeout=60_000,
+        polling=200,
     )
 
 
