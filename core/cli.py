@@ -283,6 +283,8 @@ def _register_domain_commands() -> None:
         "core.documents.cli",
         "core.mcp.cli",
         "core.routing.cli",
+        "core.bench.cli",
+        "core.reports_cli",
     ):
         try:
             mod = importlib.import_module(module)

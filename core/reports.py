@@ -1,0 +1,145 @@
+"""Reports: execute a notebook from ``notebooks/`` with papermill into ``<data_dir>/reports/`` and export it as
+self-contained HTML (code hidden, plotly charts inlined so they show offline). The only core module that may
+import papermill; it does so inside the function that needs it.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from core.errors import TravelOpsError, ValidationError
+
+if TYPE_CHECKING:
+    from core.config import Settings
+
+__all__ = ["NOTEBOOKS_DIR", "ReportResult", "cron_line", "list_reports", "parse_value", "run_report"]
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+class ReportResult(BaseModel):
+    name: str
+    notebook: str
+    html: str
+    parameters: dict[str, Any]
+    seconds: float
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in NOTEBOOKS_DIR.glob("*.ipynb"))
+
+
+def _notebook(name: str) -> Path:
+    path = NOTEBOOKS_DIR / f"{name.removesuffix('.ipynb')}.ipynb"
+    if not path.exists():
+        raise ValidationError(
+            f"Unknown report '{name}'. Known: {', '.join(available()) or '(none)'}.",
+            hint=f"Reports are the notebooks in {NOTEBOOKS_DIR}.",
+        )
+    return path
+
+
+def parse_value(text: str) -> Any:
+    """A ``-p key value`` value as YAML (numbers, true/false, null, lists), else the string itself."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def run_report(
+    settings: Settings,
+    name: str,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    out_dir: Path | None = None,
+    config_path: str | None = None,
+    timeout_s: int = 900,
+) -> ReportResult:
+    """Execute notebook ``name`` with ``parameters`` (plus ``config``) and write ``.ipynb`` and ``.html``."""
+    import papermill as pm
+    from nbconvert import HTMLExporter
+
+    source = _notebook(name)
+    out = Path(out_dir) if out_dir else settings.data_dir / "reports"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    executed = out / f"{source.stem}-{stamp}.ipynb"
+    params = dict(parameters or {})
+    if config_path is not None or settings.source is not None:
+        params.setdefault("config", str(config_path or settings.source))
+    started = datetime.now(UTC)
+    try:
+        pm.execute_notebook(
+            str(source),
+            str(executed),
+            parameters=params,
+            kernel_name="python3",
+            progress_bar=False,
+            execution_timeout=timeout_s,
+            cwd=str(NOTEBOOKS_DIR),
+        )
+    except pm.PapermillExecutionError as e:
+        raise TravelOpsError(
+            f"Report '{name}' failed in cell {e.exec_count}: {e.ename}: {e.evalue}",
+            hint=f"The partly executed notebook is {executed}; open it to see the traceback.",
+        ) from e
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_filename(str(executed))
+    html = executed.with_suffix(".html")
+    html.write_text(body, encoding="utf-8")
+    return ReportResult(
+        name=source.stem,
+        notebook=str(executed),
+        html=str(html),
+        parameters=params,
+        seconds=(datetime.now(UTC) - started).total_seconds(),
+    )
+
+
+def list_reports(settings: Settings) -> list[dict[str, Any]]:
+    """The HTML reports in ``<data_dir>/reports``, newest first (for the app's Analytics → Reports)."""
+    folder = settings.data_dir / "reports"
+    files = (
+        sorted(folder.glob("*.html"), key=lambda p: p.stat().st_mtime, reverse=True)
+        if folder.exists()
+        else []
+    )
+    return [
+        {
+            "name": p.stem.rsplit("-", 2)[0],
+            "file": str(p),
+            "size": p.stat().st_size,
+            "created": datetime.fromtimestamp(p.stat().st_mtime, UTC),
+        }
+        for p in files
+    ]
+
+
+def cron_line(
+    name: str, cron: str, parameters: Mapping[str, str] | None = None, config: str | None = None
+) -> str:
+    """The crontab line that runs ``travelops report run NAME`` on schedule ``cron`` (5 fields)."""
+    _notebook(name)
+    if len(cron.split()) != 5:
+        raise ValidationError(
+            f"Cron schedule {cron!r} must have 5 fields (minute hour day month weekday).",
+            hint='Example: --cron "0 6 * * 1" (Mondays at 06:00).',
+        )
+    travelops = Path(sys.executable).with_name("travelops")
+    cmd = [str(travelops)]
+    if config:
+        cmd += ["--config", str(Path(config).resolve())]
+    cmd += ["report", "run", name]
+    for k, v in (parameters or {}).items():
+        cmd += ["-p", k, v]
+    return f"{cron} {shlex.join(cmd)} >> /tmp/travelops-report-{name}.log 2>&1"
