@@ -46,7 +46,9 @@ def usage(settings: Settings) -> list[dict[str, object]]:
     warehouse = Warehouse.from_settings(settings)
     try:
         warehouse.ingest()
-        return warehouse.query("SELECT model_provider || '/' || model_name AS model_name, status FROM model_usage").to_dict("records")
+        return warehouse.query(
+            "SELECT model_provider || '/' || model_name AS model_name, status FROM model_usage"
+        ).to_dict("records")
     finally:
         warehouse.close()
 
