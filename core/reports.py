@@ -1,17 +1,19 @@
 """Reports: execute a notebook from ``notebooks/`` with papermill into ``<data_dir>/reports/`` and export it as
-self-contained HTML (code hidden, plotly charts inlined so they show offline). The only core module that may
-import papermill; it does so inside the function that needs it.
+self-contained HTML (code hidden, plotly charts inlined so they show offline). Papermill runs as its own process
+(``python -m papermill``): core never imports it.
 """
 
 from __future__ import annotations
 
 import shlex
+import subprocess
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
 from pydantic import BaseModel
 
 from core.errors import TravelOpsError, ValidationError
@@ -48,8 +50,6 @@ def _notebook(name: str) -> Path:
 
 def parse_value(text: str) -> Any:
     """A ``-p key value`` value as YAML (numbers, true/false, null, lists), else the string itself."""
-    import yaml
-
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError:
@@ -66,7 +66,6 @@ def run_report(
     timeout_s: int = 900,
 ) -> ReportResult:
     """Execute notebook ``name`` with ``parameters`` (plus ``config``) and write ``.ipynb`` and ``.html``."""
-    import papermill as pm
     from nbconvert import HTMLExporter
 
     source = _notebook(name)
@@ -78,21 +77,26 @@ def run_report(
     if config_path is not None or settings.source is not None:
         params.setdefault("config", str(config_path or settings.source))
     started = datetime.now(UTC)
+    # papermill runs as its own process: core never imports it (layers point down), and a report's kernel
+    # cannot take the caller down with it.
+    command = [
+        sys.executable, "-m", "papermill", str(source), str(executed),
+        "-y", yaml.safe_dump(params), "-k", "python3", "--no-progress-bar",
+        "--execution-timeout", str(timeout_s), "--cwd", str(NOTEBOOKS_DIR),
+    ]  # fmt: skip
     try:
-        pm.execute_notebook(
-            str(source),
-            str(executed),
-            parameters=params,
-            kernel_name="python3",
-            progress_bar=False,
-            execution_timeout=timeout_s,
-            cwd=str(NOTEBOOKS_DIR),
-        )
-    except pm.PapermillExecutionError as e:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s * 4, check=False)
+    except subprocess.TimeoutExpired as e:
         raise TravelOpsError(
-            f"Report '{name}' failed in cell {e.exec_count}: {e.ename}: {e.evalue}",
-            hint=f"The partly executed notebook is {executed}; open it to see the traceback.",
+            f"Report '{name}' did not finish within {timeout_s * 4} s.",
+            hint=f"The partly executed notebook is {executed}; run it in `make lab` to see where it stalls.",
         ) from e
+    if done.returncode != 0:
+        tail = " ".join(line.strip() for line in done.stderr.strip().splitlines()[-6:])
+        raise TravelOpsError(
+            f"Report '{name}' failed: {tail[-600:]}",
+            hint=f"The partly executed notebook is {executed}; open it to see the traceback.",
+        )
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_filename(str(executed))
     html = executed.with_suffix(".html")
