@@ -15,6 +15,7 @@ page = st.navigation(
         "Dashboards": [
             st.Page("../pages/costs.py", title="Costs", icon=":material/payments:"),
             st.Page("../pages/quality.py", title="Quality & latency", icon=":material/speed:"),
+            st.Page("../pages/reports.py", title="Reports", icon=":material/summarize:"),
         ],
         "Settings": [
             st.Page("../pages/models.py", title="Models & routing", icon=":material/alt_route:"),

@@ -55,6 +55,8 @@ EXPLAIN_RESULT: Final = "models.explain.result"
 # Plan
 PLAN_TRIP: Final = "plan.trip"
 PLAN_NEW_PREFIX: Final = "plan.new."  # + field: the "new trip" form's inputs
+PLAN_NEW_FORM: Final = "plan.new.form"
+PLAN_START: Final = "plan.start"  # the "Start planning this trip" button
 PLAN_TICK_PREFIX: Final = "plan.tick."  # + "<trip>.<step>.<index>": a checklist checkbox
 PLAN_FORCE: Final = "plan.force"  # "Mark step done" moves on past unticked items
 PLAN_DONE: Final = "plan.done"  # the "Mark step done" button
@@ -69,3 +71,6 @@ PLAN_RATE_PREFIX: Final = "plan.rate."  # + "<run id>.up|down"
 # MCP servers
 MCP_RESTART_PREFIX: Final = "mcp.restart."  # + "<server>.<instance index>"
 MCP_DAYS: Final = "mcp.days"
+
+# Reports
+REPORTS_DOWNLOAD_PREFIX: Final = "reports.download."  # + the report's file name

@@ -32,7 +32,7 @@ from core.errors import ValidationError
 from core.gateway import CallContext
 from core.security import Principal
 from core.travel import TravelService, Trip
-from core.travel.workflow import PHASES, StepProgress, Workflow, WorkflowStatus
+from core.travel.workflow import PHASES, STEPS, StepProgress, Workflow, WorkflowStatus
 
 if TYPE_CHECKING:
     from core.agent import Agent
@@ -49,9 +49,12 @@ __all__ = [
     "by_phase",
     "create_trip",
     "current_progress",
+    "go_to",
     "mark_done",
     "rate",
+    "start",
     "suggest",
+    "tick",
 ]
 
 AGENT_MAX_STEPS = 6  # model calls per question
@@ -222,6 +225,24 @@ def mark_done(workflow: Workflow, p: Principal, trip_id: int, *, force: bool = F
     if after.completed or after.current is None:
         return f"{done}: every step of the trip is finished."
     return f"{done}; now at step {after.current.number} '{after.current.title}'."
+
+
+def start(workflow: Workflow, p: Principal, trip_id: int) -> str:
+    """Start the trip's workflow at step 1; returns what was done (for the page to say)."""
+    workflow.start(p, trip_id)
+    return "Started the workflow at step 1."
+
+
+def tick(workflow: Workflow, p: Principal, trip_id: int, step: int, index: int, *, done: bool) -> str:
+    """Tick (or untick) item ``index`` of ``step``'s checklist; returns what was done."""
+    workflow.tick(p, trip_id, step, index, done=done)
+    return f"{'Ticked' if done else 'Unticked'} '{STEPS[step - 1].checklist[index]}'."
+
+
+def go_to(workflow: Workflow, p: Principal, trip_id: int, step: int) -> str:
+    """Make ``step`` the current step (to revisit it, or to jump ahead); returns where the trip now is."""
+    workflow.set_step(p, trip_id, step)
+    return f"Now at step {step} '{STEPS[step - 1].title}'."
 
 
 def rate(warehouse: Warehouse, reply: Reply, score: float, user_id: str | None) -> str:

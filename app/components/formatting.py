@@ -34,6 +34,17 @@ def ms(value: float | None) -> str:
     return f"{value / 1000:.1f} s" if value >= 10_000 else f"{value:,.0f} ms"
 
 
+def size(n_bytes: int | None) -> str:
+    """A file's size: bytes below 1 kB, then kB and MB (powers of 1000, as file managers show them)."""
+    if n_bytes is None:
+        return "–"
+    if n_bytes < 1000:
+        return f"{n_bytes} B"
+    if n_bytes < 1_000_000:
+        return f"{n_bytes / 1000:.1f} kB"
+    return f"{n_bytes / 1_000_000:.1f} MB"
+
+
 def when(value: datetime | date | None) -> str:
     if value is None:
         return "–"

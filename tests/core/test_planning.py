@@ -123,6 +123,21 @@ def test_mark_done_refuses_naming_the_unticked_items_unless_forced(desk: Desk) -
     )
 
 
+def test_start_tick_and_go_to_change_the_workflow_and_say_what_they_did(desk: Desk) -> None:
+    trip = desk.service.create_trip(ME, name="Bergen")
+    assert trip.id is not None
+
+    assert planning.start(desk.workflow, ME, trip.id) == "Started the workflow at step 1."
+    assert planning.tick(desk.workflow, ME, trip.id, 1, 0, done=True) == f"Ticked '{STEPS[0].checklist[0]}'."
+    assert STEPS[0].checklist[0] in desk.workflow.status(ME, trip.id).steps[0].ticked
+    assert (
+        planning.tick(desk.workflow, ME, trip.id, 1, 0, done=False) == f"Unticked '{STEPS[0].checklist[0]}'."
+    )
+    assert desk.workflow.status(ME, trip.id).steps[0].ticked == []
+    assert planning.go_to(desk.workflow, ME, trip.id, 3) == f"Now at step 3 '{STEPS[2].title}'."
+    assert desk.workflow.status(ME, trip.id).current_step == 3
+
+
 def test_an_empty_question_is_refused_before_any_model_call(desk: Desk) -> None:
     trip = planning.create_trip(desk.service, desk.workflow, ME, name="Nice")
     assert trip.id is not None
