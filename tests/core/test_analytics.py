@@ -210,6 +210,44 @@ def test_cache_hits_are_priced_by_their_request_then_the_model_task_average_then
     )
 
 
+def test_the_top_requests_rank_on_every_attempt_summed_with_ties_by_request_id(warehouse: Warehouse) -> None:
+    record(
+        warehouse,
+        event("split", cost_usd=0.4, status="error", error_class="Timeout"),
+        event("split", STRONG, attempt=2, cost_usd=0.4),  # 0.8 in all, though no attempt tops 0.5
+        event("b-tie", cost_usd=0.5),
+        event("a-tie", cost_usd=0.5),
+        event("cheap", cost_usd=0.1),
+    )
+    top = expensive_requests(warehouse, limit=3)
+    assert top[["request_id", "model", "attempts", "cost_usd"]].to_dict("records") == [
+        {"request_id": "split", "model": STRONG, "attempts": 2, "cost_usd": 0.8},
+        {"request_id": "a-tie", "model": CHEAP, "attempts": 1, "cost_usd": 0.5},
+        {"request_id": "b-tie", "model": CHEAP, "attempts": 1, "cost_usd": 0.5},
+    ]
+
+
+def test_a_hit_is_priced_at_its_requests_first_success_and_a_model_mean_weighs_every_attempt(
+    warehouse: Warehouse,
+) -> None:
+    hit = {"status": "cache_hit", "cache_hit": True}
+    record(
+        warehouse,
+        event("r1", attempt=2, cost_usd=0.7),
+        event("r1", attempt=1, cost_usd=0.2),  # the first successful attempt, though recorded second
+        event("r1", attempt=3, **hit),
+        event("a1", cost_usd=0.1, task_type="other"),
+        event(
+            "a2", model_name="lab/cheap", cost_usd=0.6, task_type="other"
+        ),  # the same model, spelled in full
+        event("h1", task_type="new", **hit),  # cheap never answered "new": mean of 0.7, 0.2, 0.1, 0.6
+    )
+    saved = cache_savings(warehouse)
+    assert (saved.hits, saved.from_same_request, saved.from_model_average) == (2, 1, 1)
+    assert saved.saved_usd == pytest.approx(0.2 + (0.7 + 0.2 + 0.1 + 0.6) / 4)
+    assert cache_savings(warehouse, UsageFilter(tasks=("new",))).saved_usd == pytest.approx(0.4)
+
+
 def test_latency_percentiles_per_model_leave_cache_hits_out(warehouse: Warehouse) -> None:
     record(
         warehouse,
