@@ -7,6 +7,8 @@
     run = agent.run("", [{"role": "user", "content": "Where are we with the Lisbon trip?"}],
                     step=2, context=CallContext(user_id="ana", trip_id="41"))
     run.answer, run.stopped, run.tool_calls, run.model_calls, run.cost_usd, run.latency_ms
+    for piece in agent.stream("", messages, step=2, context=ctx):   # str pieces of the answer, then the AgentRun
+        ...
 
 How a run goes:
 
@@ -41,14 +43,14 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.errors import ToolUnavailable, TravelOpsError, ValidationError
-from core.gateway import CallContext, Gateway, GatewayResult
+from core.gateway import CallContext, Gateway, GatewayResult, StreamDelta
 from core.mcp import CacheState, ToolInfo, ToolResult
 from core.warehouse.events import new_id
 
@@ -596,6 +598,41 @@ class Agent:
             for p in run.on_model(result):
                 run.on_tool(p, self._call_sync(run, p))
         return run.finish()
+
+    def stream(
+        self,
+        task: str,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        step: int | None = None,
+        allowed_tools: Sequence[str] | None = None,
+        context: CallContext | None = None,
+        system: str | None = None,
+        model: str | None = None,
+    ) -> Iterator[str | AgentRun]:
+        """``run``, yielding the answer's text pieces as they arrive and, last, the ``AgentRun``.
+
+        Every model call goes through ``Gateway.stream``; a call that ends with tool calls has no text in
+        practice (tool-call turns carry no content), so the pieces shown are the answer's. Should a model write
+        text alongside its tool calls, that text is yielded too (it cannot be taken back); ``AgentRun.answer``
+        is always the last call's text. Raises like ``run``; a stream that fails after its first piece raises
+        ``ProviderError``."""
+        run = self._begin(task, messages, step, allowed_tools, context, system, model)
+        if run.tools and self._offline_first(run):
+            plan = run.offline_plan()
+            for p in plan:
+                run.on_tool(p, self._call_sync(run, p))
+        while run.stopped is None:
+            result: GatewayResult | None = None
+            for item in self.gateway.stream(run.transcript, **run.request()):
+                if isinstance(item, StreamDelta):
+                    yield item.text
+                else:
+                    result = item
+            assert result is not None  # Gateway.stream ends with its GatewayResult or raises
+            for p in run.on_model(result):
+                run.on_tool(p, self._call_sync(run, p))
+        yield run.finish()
 
     def _call_sync(self, run: _Run, p: _Pending) -> ToolResult | TravelOpsError | None:
         if p.problem is not None or p.tool is None or self.manager is None:

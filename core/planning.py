@@ -9,6 +9,8 @@ the changes a reply suggests (applied only when the agent clicks), ratings, and 
     status = wf.status(p, trip.id)
     reply = ask(agent, p, trip.id, status, "What do we still need from the client?", history=[])
     reply.run.answer, reply.run.model_calls[-1].why, reply.suggestions
+    for item in ask_stream(agent, p, trip.id, status, "And the hotels?", history=[reply]):
+        ...                                                             # str pieces of the answer, then the Reply
     apply(wf, p, trip.id, reply.suggestions[0])                         # ticks the item, or advances
     rate(warehouse, reply, 1.0, user_id="1")                            # quality_feedback of its last call
 
@@ -21,7 +23,7 @@ until ``apply`` is called.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -46,6 +48,7 @@ __all__ = [
     "Suggestion",
     "apply",
     "ask",
+    "ask_stream",
     "by_phase",
     "create_trip",
     "current_progress",
@@ -145,16 +148,10 @@ def _messages(history: Sequence[Reply], question: str) -> list[dict[str, Any]]:
     return messages
 
 
-def ask(
-    agent: Agent,
-    p: Principal,
-    trip_id: int,
-    status: WorkflowStatus,
-    question: str,
-    history: Sequence[Reply] = (),
-) -> Reply:
-    """Run the agent loop on ``question`` for the trip's current step (its task type and tools), with the
-    earlier turns of the conversation, and work out what the answer suggests."""
+def _prepare(
+    agent: Agent, p: Principal, trip_id: int, status: WorkflowStatus, question: str, history: Sequence[Reply]
+) -> tuple[str, StepProgress, dict[str, Any]]:
+    """The stripped question, the current step's progress and the agent call's arguments (refused early)."""
     question = question.strip()
     if not question:
         raise ValidationError("Ask the assistant something: the question is empty.")
@@ -174,8 +171,59 @@ def ask(
     )
     # No MCP manager: offer no tools rather than have the run note each of the step's tools as missing.
     tools: list[str] | None = [] if agent.manager is None else None
-    run = agent.run("", _messages(history, question), step=step, context=context, allowed_tools=tools)
-    return Reply(question=question, step=step, run=run, suggestions=suggest(progress, run.answer))
+    kwargs: dict[str, Any] = {
+        "task": "",
+        "messages": _messages(history, question),
+        "step": step,
+        "context": context,
+        "allowed_tools": tools,
+    }
+    return question, progress, kwargs
+
+
+def ask(
+    agent: Agent,
+    p: Principal,
+    trip_id: int,
+    status: WorkflowStatus,
+    question: str,
+    history: Sequence[Reply] = (),
+) -> Reply:
+    """Run the agent loop on ``question`` for the trip's current step (its task type and tools), with the
+    earlier turns of the conversation, and work out what the answer suggests."""
+    question, progress, kwargs = _prepare(agent, p, trip_id, status, question, history)
+    run = agent.run(**kwargs)
+    return Reply(
+        question=question, step=progress.step.number, run=run, suggestions=suggest(progress, run.answer)
+    )
+
+
+def ask_stream(
+    agent: Agent,
+    p: Principal,
+    trip_id: int,
+    status: WorkflowStatus,
+    question: str,
+    history: Sequence[Reply] = (),
+) -> Iterator[str | Reply]:
+    """``ask``, streamed: the answer's text pieces as they arrive, then the ``Reply`` (last, once).
+
+    An empty question or a trip with no current step is refused at the call, before anything is streamed."""
+    question, progress, kwargs = _prepare(agent, p, trip_id, status, question, history)
+
+    def pieces() -> Iterator[str | Reply]:
+        for item in agent.stream(**kwargs):
+            if isinstance(item, str):
+                yield item
+            else:
+                yield Reply(
+                    question=question,
+                    step=progress.step.number,
+                    run=item,
+                    suggestions=suggest(progress, item.answer),
+                )
+
+    return pieces()
 
 
 def _mentions(item: str, answer: str) -> bool:

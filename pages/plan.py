@@ -85,11 +85,6 @@ with guard("loading the plan"):
         if question:
             with st.chat_message("user"):
                 st.markdown(question)
-            with (
-                st.chat_message("assistant"),
-                st.spinner("The assistant is working (the answer arrives in one piece)…"),
-            ):
-                history.append(
-                    planning.ask(deps.agent(), deps.principal(), trip_id, status, question, history)
-                )
+            with st.chat_message("assistant"):
+                history.append(draw.answer(trip_id, status, question, history, model_labels(deps.registry())))
             st.rerun()

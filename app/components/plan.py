@@ -7,7 +7,8 @@ what they change lives in ``core.planning``, what they remember between runs in 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import chain
 
 import streamlit as st
 
@@ -223,3 +224,31 @@ def conversation(trip_id: int, history: list[Reply], labels: dict[str, str]) -> 
             meta(reply, labels)
             suggestions(trip_id, reply)
             rating(reply)
+
+
+def answer(
+    trip_id: int, status: WorkflowStatus, question: str, history: list[Reply], labels: dict[str, str]
+) -> Reply:
+    """Ask the assistant ``question`` and write its answer as it arrives (``st.write_stream``), then the reply's
+    meta under it (model, why, cost, latency, tool calls). A spinner shows until the first piece (tool calls
+    are made before the answer starts). The caller keeps the returned Reply."""
+    replies: list[Reply] = []
+    stream = planning.ask_stream(deps.agent(), deps.principal(), trip_id, status, question, history)
+
+    def text() -> Iterator[str]:
+        for item in stream:
+            if isinstance(item, str):
+                yield item
+            else:
+                replies.append(item)
+
+    pieces = text()
+    with st.spinner("The assistant is working…"):
+        first = next(pieces, None)
+    if first is not None:
+        st.write_stream(chain([first], pieces))
+    [reply] = replies
+    if not reply.run.answer:
+        st.markdown("_(no answer)_")
+    meta(reply, labels)
+    return reply

@@ -218,6 +218,64 @@ def test_the_async_run_does_the_same_work_as_the_sync_one(start_agent: StartAgen
     assert [m["role"] for m in run.messages] == ["user", "assistant", "tool", "tool", "assistant"]
 
 
+def consume(stream: Iterator[str | AgentRun]) -> tuple[list[str], AgentRun]:
+    """The text pieces a streamed run yielded, and the AgentRun it ended with (which must come last, once)."""
+    items = list(stream)
+    *pieces, run = items
+    assert isinstance(run, AgentRun)
+    assert all(isinstance(p, str) for p in pieces)
+    return [p for p in pieces if isinstance(p, str)], run
+
+
+def test_a_streamed_run_yields_the_answer_in_pieces_then_the_run_accounted_like_run(
+    start_agent: StartAgent,
+) -> None:
+    agent, fake = start_agent("echo")
+    assert fake is not None
+    fake.configure("primary", reply="Lisbon in May is mild, with long light evenings and few crowds.")
+
+    pieces, run = consume(agent.stream("general", ASK, context=CallContext(user_id="ana")))
+
+    assert len(pieces) > 1 and "".join(pieces) == run.answer
+    assert run.answer.startswith("Lisbon in May is mild")
+    assert run.stopped == "answered" and run.steps == 1 and run.tool_calls == [] and not run.offline
+    assert last_request(fake)["stream"] is True
+    [call] = run.model_calls
+    assert call.model == "lab/primary" and call.why and call.cost_usd > 0
+    assert [m["role"] for m in run.messages] == ["user", "assistant"]
+    usage = rows(agent, "select request_id, session_id, user_id, cost_usd, status from model_usage")
+    assert [(r["request_id"], r["session_id"], r["user_id"], r["status"]) for r in usage] == [
+        (call.request_id, f"agent-{run.run_id}", "ana", "ok")
+    ]
+    assert run.cost_usd > 0 and sum(r["cost_usd"] for r in usage) == pytest.approx(run.cost_usd)
+
+
+def test_a_streamed_run_makes_the_tool_calls_and_streams_only_the_final_answer(
+    start_agent: StartAgent,
+) -> None:
+    agent, fake = start_agent("echo")
+    assert fake is not None
+    fake.configure(
+        "primary",
+        tool_calls=[{"name": "echo__echo", "arguments": {"text": "Tram 28 leaves Martim Moniz"}}],
+        reply="Here is what I found.",
+    )
+
+    pieces, run = consume(agent.stream("general", ASK))
+
+    assert run.stopped == "answered" and run.steps == 2
+    assert [m.tool_calls for m in run.model_calls] == [1, 0]
+    [call] = run.tool_calls
+    assert (call.server, call.tool, call.status) == ("echo", "echo", "ok")
+    assert "".join(pieces) == run.answer
+    assert run.answer.startswith("Here is what I found.") and "Tram 28 leaves Martim Moniz" in run.answer
+    assert [m["role"] for m in run.messages] == ["user", "assistant", "tool", "assistant"]
+    usage = rows(agent, "select request_id, cost_usd from model_usage")
+    assert {r["request_id"] for r in usage} == {m.request_id for m in run.model_calls}
+    assert sum(r["cost_usd"] for r in usage) == pytest.approx(run.cost_usd)
+    assert run.cost_usd == pytest.approx(sum(m.cost_usd for m in run.model_calls))
+
+
 def test_a_run_stops_at_max_steps_without_calling_the_tools_the_last_step_asked_for(
     start_agent: StartAgent,
 ) -> None:

@@ -143,6 +143,22 @@ def test_an_empty_question_is_refused_before_any_model_call(desk: Desk) -> None:
     assert trip.id is not None
     with pytest.raises(ValidationError, match="question is empty"):
         planning.ask(desk.agent, ME, trip.id, desk.workflow.status(ME, trip.id), "   ")
+    with pytest.raises(ValidationError, match="question is empty"):  # at the call, before anything streams
+        planning.ask_stream(desk.agent, ME, trip.id, desk.workflow.status(ME, trip.id), "   ")
+
+
+def test_asking_streamed_yields_the_answer_in_pieces_then_the_reply_like_ask(desk: Desk) -> None:
+    trip = planning.create_trip(desk.service, desk.workflow, ME, name="Porto", destinations=["Porto"])
+    assert trip.id is not None
+    status = desk.workflow.status(ME, trip.id)
+
+    *pieces, reply = planning.ask_stream(desk.agent, ME, trip.id, status, "What do we need from the client?")
+
+    assert isinstance(reply, planning.Reply) and all(isinstance(p, str) for p in pieces)
+    assert pieces and "".join(str(p) for p in pieces) == reply.run.answer
+    assert reply.run.offline and reply.step == 1 and reply.question == "What do we need from the client?"
+    assert reply.suggestions == planning.suggest(status.steps[0], reply.run.answer)
+    assert reply.request_id == reply.run.model_calls[-1].request_id
 
 
 def test_mcp_call_stats_count_calls_errors_cache_and_stale_hits_per_server_and_tool(desk: Desk) -> None:
