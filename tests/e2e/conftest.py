@@ -9,9 +9,11 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -39,6 +41,12 @@ def seeded_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("e2e")
     config = root / "travelops.yml"
     config.write_text(f"data_dir: {root / 'data'}\n")
+    _seed(config)
+    return config
+
+
+def _seed(config: Path) -> None:
+    """`travelops demo seed --days 30` into the data_dir of ``config``."""
     env = {**os.environ, "TRAVELOPS_CONFIG": str(config), "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     subprocess.run(
         [sys.executable, "-m", "core.cli", "demo", "seed", "--days", "30"],
@@ -48,17 +56,20 @@ def seeded_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout=300,
         capture_output=True,
     )
-    return config
 
 
 @pytest.fixture(scope="session")
 def app_url(seeded_config: Path) -> Iterator[str]:
+    yield from _serve(seeded_config, ARTIFACTS / "streamlit.log")
+
+
+def _serve(config: Path, log: Path) -> Iterator[str]:
+    """`streamlit run app/main.py` on a free port of 127.0.0.1 with ``config``; yields its URL once healthy."""
     port = _free_port()
-    env = {**os.environ, "TRAVELOPS_CONFIG": str(seeded_config), "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    env = {**os.environ, "TRAVELOPS_CONFIG": str(config), "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     env.pop("ANTHROPIC_API_KEY", None)
     env.pop("OPENAI_API_KEY", None)
-    log = ARTIFACTS / "streamlit.log"
-    ARTIFACTS.mkdir(exist_ok=True)
+    log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
             [
@@ -102,6 +113,67 @@ def app_url(seeded_config: Path) -> Iterator[str]:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+FAKE_MODEL = "assistant"  # served as lab/assistant
+
+
+@pytest.fixture(scope="session")
+def fake_provider() -> Iterator[Any]:
+    """The local OpenAI-compatible test provider (``core.testing.FakeProvider``); tests configure its replies."""
+    from core.testing import FakeProvider
+
+    with FakeProvider.start() as fp:
+        yield fp
+
+
+@pytest.fixture(scope="session")
+def lab_config(fake_provider: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data_dir of its own, seeded as ``seeded_config``'s (two servers never share one warehouse file, and
+    the walk's changes stay out of the other tests), with a provider ``lab`` (the fake provider) that travel
+    planning is routed to."""
+    root = tmp_path_factory.mktemp("e2e-lab")
+    config = root / "travelops.yml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "data_dir": str(root / "data"),
+                "models": {
+                    "providers": {
+                        "lab": {
+                            "kind": "openai_compatible",
+                            "api_base": fake_provider.base_url,
+                            "api_key": "test",
+                            "models": [
+                                {
+                                    "name": FAKE_MODEL,
+                                    "input_cost_per_token": 1e-6,
+                                    "output_cost_per_token": 2e-6,
+                                }
+                            ],
+                        }
+                    }
+                },
+                # the repo's task types (one per planning step), without which the router knows only 'general'
+                "routing": yaml.safe_load((REPO / "config" / "travelops.yml").read_text())["routing"],
+                "workflows": {
+                    "travel_planning": {
+                        "default_model": f"lab/{FAKE_MODEL}",
+                        "complex_tasks_model": f"lab/{FAKE_MODEL}",
+                    }
+                },
+            },
+            sort_keys=False,
+        )
+    )
+    _seed(config)
+    return config
+
+
+@pytest.fixture(scope="session")
+def lab_app_url(lab_config: Path) -> Iterator[str]:
+    """A second server: the same seeded data, with the assistant answered by the fake provider."""
+    yield from _serve(lab_config, ARTIFACTS / "streamlit-lab.log")
 
 
 @pytest.fixture(scope="session")
