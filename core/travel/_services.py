@@ -546,11 +546,7 @@ class TravelService:
         p.require_write("archive a client")
         with self.store.transaction() as conn:
             row = self._client_row(conn, p, client_id)
-            conn.execute(
-                "UPDATE clients SET archived = ?, updated_at = ? WHERE id = ?",
-                (int(archived), self._now(), client_id),
-            )
-            set_archived(conn, "client", client_id, archived)
+            self._mark_archived(conn, "clients", "client", client_id, archived)
             for traveler_id, own in conn.execute(
                 "SELECT id, archived FROM travelers WHERE client_id = ?", (client_id,)
             ).fetchall():
@@ -793,15 +789,21 @@ class TravelService:
             )
         return self.get_traveler(p, traveler_id)
 
+    def _mark_archived(
+        self, conn: sqlite3.Connection, table: str, kind: str, row_id: int, archived: bool
+    ) -> None:
+        """Set a record's archived flag and keep the search index in step (``table`` is one of ours, not input)."""
+        conn.execute(
+            f"UPDATE {table} SET archived = ?, updated_at = ? WHERE id = ?",
+            (int(archived), self._now(), row_id),
+        )
+        set_archived(conn, kind, row_id, archived)
+
     def archive_traveler(self, p: Principal, traveler_id: int, *, archived: bool = True) -> Traveler:
         p.require_write("archive a traveler")
         with self.store.transaction() as conn:
             row = self._traveler_row(conn, p, traveler_id)
-            conn.execute(
-                "UPDATE travelers SET archived = ?, updated_at = ? WHERE id = ?",
-                (int(archived), self._now(), traveler_id),
-            )
-            set_archived(conn, "traveler", traveler_id, archived)
+            self._mark_archived(conn, "travelers", "traveler", traveler_id, archived)
             self._log(
                 conn,
                 p,
@@ -983,11 +985,7 @@ class TravelService:
         p.require_write("archive a trip")
         with self.store.transaction() as conn:
             row = self._trip_row(conn, p, trip_id)
-            conn.execute(
-                "UPDATE trips SET archived = ?, updated_at = ? WHERE id = ?",
-                (int(archived), self._now(), trip_id),
-            )
-            set_archived(conn, "trip", trip_id, archived)
+            self._mark_archived(conn, "trips", "trip", trip_id, archived)
             for (item_id,) in conn.execute("SELECT id FROM items WHERE trip_id = ?", (trip_id,)).fetchall():
                 set_archived(conn, "item", item_id, archived)
             verb = "Archived" if archived else "Restored"
