@@ -665,6 +665,14 @@ def _build_router(settings: Settings, registry: Registry) -> Router:
             params["rpm"] = info.rpm
         if info.tpm:
             params["tpm"] = info.tpm
+        if info.price.input or info.price.output:
+            # Our prices, handed to litellm too: without them litellm prices the call at 0 and then runs a
+            # costly zero-cost diagnostic over its whole cost map on every call (~3 ms). The usage rows are
+            # still priced by our own price map from the raw usage.
+            params["input_cost_per_token"] = info.price.input
+            params["output_cost_per_token"] = info.price.output
+            params["cache_read_input_token_cost"] = info.price.cache_read
+            params["cache_creation_input_token_cost"] = info.price.cache_write
         model_list.append({"model_name": info.id, "litellm_params": params})
     gw = settings.gateway
     return Router(
