@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -56,6 +57,16 @@ _ZERO = timedelta(0)
 # works), and threads of one process exclude each other like processes do.
 _locks: dict[Path, filelock.FileLock] = {}
 _locks_guard = threading.Lock()
+
+
+def _forget_locks_in_child() -> None:
+    """A forked child takes new lock objects: filelock refuses one inherited across fork."""
+    global _locks_guard
+    _locks.clear()
+    _locks_guard = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_locks_in_child)
 _schema_ready: set[Path] = set()
 
 
