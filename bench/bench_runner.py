@@ -16,7 +16,7 @@ from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from core.bench import TASKS, CallOutcome, run_benchmark
+from core.bench import TASKS, CallOutcome, prepare_workers, run_benchmark
 from core.config import load_settings
 from core.testing import FakeProvider
 from core.warehouse import Warehouse
@@ -57,8 +57,9 @@ routing:
         models = [f"lab/{m}" for m in MODELS]
         tasks = list(TASKS)
         cells = len(tasks) * len(models) * CASES
-        # Warm up (litellm import, router, connections) outside the timings.
+        # Warm up (litellm import, router, connections, the workers' fork server) outside the timings.
         run_benchmark(settings, tasks[:1], models, samples=1, concurrency=4, run_id="warmup", progress=False)
+        prepare_workers()
 
         def timed(run_id: str, concurrency: int, **kw: object) -> tuple[float, int]:
             start = time.perf_counter()

@@ -39,6 +39,7 @@ from core.bench._scorers import (
     score_answer,
 )
 from core.bench._suites import DEFAULT_CASES_DIR, TASKS, Case, TaskSpec, load_cases, task_spec
+from core.bench._workers import prepare_workers
 
 __all__ = [
     "DEFAULT_CASES_DIR",
@@ -66,6 +67,7 @@ __all__ = [
     "model_summary",
     "new_run_id",
     "numeric_score",
+    "prepare_workers",
     "recommend",
     "results_frame",
     "routing_rules",

@@ -230,9 +230,19 @@ def run_benchmark(
     warehouse: Warehouse | None = None,
     gateway: Gateway | None = None,
     refresh: bool = True,
+    workers: int | None = None,
 ) -> RunSummary:
-    """Run (or resume) a benchmark and store its results; see the module docstring."""
+    """Run (or resume) a benchmark and store its results; see the module docstring.
+
+    ``workers``: worker processes sharing the cells (see ``core.bench._workers``); None picks one per core
+    for a large enough run through the Gateway, 1 runs everything in this process. A custom ``caller`` or
+    ``gateway`` always runs in this process.
+    """
     specs, model_ids = _validate(settings, tasks, models, budget_usd, concurrency)
+    if workers is not None and workers < 1:
+        raise ValidationError(
+            f"--workers must be at least 1, got {workers}.", hint="Use 1 to run in-process."
+        )
     if samples is not None and samples < 1:
         raise ValidationError(f"--samples must be at least 1, got {samples}.")
     cases = {s.name: load_cases(s.name, cases_dir, limit=samples) for s in specs}
@@ -247,6 +257,7 @@ def run_benchmark(
                 f"Task type '{s.routing_task}' is not configured: {s.name} is measured as "
                 f"'{routing[s.name]}' (add it under routing.task_types to keep them apart)."
             )
+    in_process = caller is not None or gateway is not None
     if caller is None or warehouse is None:
         from core.gateway import Gateway
 
@@ -273,15 +284,44 @@ def run_benchmark(
     }
     _upsert_run(warehouse, run_id, params, "running", finished=False)
 
-    state = _RunState(spent=sum(c.cost_usd for c in done.values()), budget=budget_usd)
+    state = RunState(spent=sum(c.cost_usd for c in done.values()), budget=budget_usd)
+    if in_process:
+        workers = 1
+    elif workers is None:
+        from core.bench._workers import auto_workers
+
+        workers = auto_workers(concurrency, len(pending))
     started = time.perf_counter()
     status: RunStatus = "running"
     try:
-        _run_sync(
-            _run_cells(
-                pending, run_id, routing, caller, concurrency, journal, state, progress, gateway, judge_model
+        if workers > 1:
+            _run_in_workers(
+                pending,
+                workers,
+                _bench_settings(settings),
+                run_id,
+                routing,
+                concurrency,
+                journal,
+                state,
+                progress,
+                judge_model,
             )
-        )
+        else:
+            _run_sync(
+                _run_cells(
+                    pending,
+                    run_id,
+                    routing,
+                    caller,
+                    concurrency,
+                    journal,
+                    state,
+                    progress,
+                    gateway,
+                    judge_model,
+                )
+            )
         status = "stopped_budget" if state.stopped else "finished"
     except KeyboardInterrupt:
         status = "interrupted"
@@ -326,7 +366,7 @@ def _run_sync(coro: Coroutine[Any, Any, None]) -> None:
         pool.submit(asyncio.run, coro).result()
 
 
-class _RunState:
+class RunState:
     def __init__(self, spent: float, budget: float | None) -> None:
         self.spent = spent
         self.budget = budget
@@ -341,6 +381,41 @@ class _RunState:
         return self.stopped
 
 
+def _run_in_workers(
+    pending: list[tuple[TaskSpec, Case, str]],
+    workers: int,
+    settings: Settings,
+    run_id: str,
+    routing: Mapping[str, str],
+    concurrency: int,
+    journal: Path,
+    state: RunState,
+    progress: bool,
+    judge_model: str | None,
+) -> None:
+    from tqdm.auto import tqdm
+
+    from core.bench._workers import run_cells_in_workers
+
+    bar = tqdm(total=len(pending), desc="bench", unit="cell", disable=not progress, leave=False)
+    try:
+        with journal.open("a", encoding="utf-8") as out:
+            run_cells_in_workers(
+                pending,
+                workers=workers,
+                settings=settings,
+                run_id=run_id,
+                routing=routing,
+                concurrency=concurrency,
+                judge_model=judge_model,
+                journal=out,
+                state=state,
+                bar=bar,
+            )
+    finally:
+        bar.close()
+
+
 async def _run_cells(
     pending: list[tuple[TaskSpec, Case, str]],
     run_id: str,
@@ -348,7 +423,7 @@ async def _run_cells(
     caller: Caller,
     concurrency: int,
     journal: Path,
-    state: _RunState,
+    state: RunState,
     progress: bool,
     gateway: Gateway | None,
     judge_model: str | None,
@@ -363,7 +438,7 @@ async def _run_cells(
             async with semaphore:
                 if state.over_budget():
                     return
-                cell = await _run_cell(
+                cell = await run_cell(
                     spec, case, model, run_id, routing[spec.name], caller, gateway, judge_model
                 )
             if isinstance(cell, str):
@@ -383,7 +458,7 @@ async def _run_cells(
             bar.close()
 
 
-async def _run_cell(
+async def run_cell(
     spec: TaskSpec,
     case: Case,
     model: str,

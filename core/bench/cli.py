@@ -44,6 +44,13 @@ def register(app: typer.Typer) -> None:
         cases_dir: Annotated[
             Path | None, typer.Option("--cases-dir", help="Folder of <task>.jsonl (default data/bench).")
         ] = None,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                "--workers",
+                help="Worker processes sharing the cells (default: one per core for a large run; 1 = in-process).",
+            ),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     ) -> None:
         """Run models × tasks × cases, store the scores and refresh model quality for routing."""
@@ -58,6 +65,7 @@ def register(app: typer.Typer) -> None:
             budget_usd=budget_usd,
             run_id=run_id,
             judge_model=judge,
+            workers=workers,
             cases_dir=cases_dir,
             progress=not as_json,
         )

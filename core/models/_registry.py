@@ -122,6 +122,17 @@ class Registry:
             m.model_copy(update={"measured": measured[m.id]}) if m.id in measured else m for m in self.models
         )
 
+    def with_rate_limit_share(self, parts: int) -> Registry:
+        """The same models with each rpm/tpm limit divided by ``parts`` (rounded down, at least 1): for
+        ``parts`` processes calling the same providers, so that together they stay within the limits."""
+        if parts <= 1:
+            return self
+
+        def share(limit: int | None) -> int | None:
+            return None if limit is None else max(1, limit // parts)
+
+        return Registry(m.model_copy(update={"rpm": share(m.rpm), "tpm": share(m.tpm)}) for m in self.models)
+
     def cost(
         self,
         model_id: str,

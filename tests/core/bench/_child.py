@@ -1,4 +1,4 @@
-"""Run a benchmark in its own process (the SIGKILL test kills it mid-run): CONFIG CASES_DIR RUN_ID."""
+"""Run a benchmark in its own process (the SIGKILL test kills it mid-run): CONFIG CASES_DIR RUN_ID [WORKERS]."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from core.config import load_settings
 
 if __name__ == "__main__":
     config, cases, run_id = sys.argv[1:4]
+    workers = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     settings = load_settings(config, environ={"LAB_KEY": "sk-test"})
     summary = run_benchmark(
         settings,
@@ -19,5 +20,6 @@ if __name__ == "__main__":
         concurrency=2,
         run_id=run_id,
         progress=False,
+        workers=workers,
     )
     print(summary.status, summary.cells_run, flush=True)

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from bench_helpers import BAD, GOOD, MID, configure_fake, settings_for, write_config, write_ranking_cases
 
@@ -141,7 +142,10 @@ def test_a_malformed_case_line_is_named_with_file_and_line(tmp_path: Path) -> No
 
 
 @pytest.mark.slow
-def test_a_run_killed_with_sigkill_and_resumed_ends_with_the_same_results(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_run_killed_with_sigkill_and_resumed_ends_with_the_same_results(
+    tmp_path: Path, workers: int
+) -> None:
     with FakeProvider.start() as fake:
         configure_fake(fake, latency_ms=60)
         cases = write_ranking_cases(tmp_path / "cases", n=12)
@@ -164,7 +168,7 @@ def test_a_run_killed_with_sigkill_and_resumed_ends_with_the_same_results(tmp_pa
         journal = journal_path(settings.data_dir, "r1")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parents[2]), str(HERE)])}
         child = subprocess.Popen(
-            [sys.executable, str(HERE / "_child.py"), str(config), str(cases), "r1"], env=env
+            [sys.executable, str(HERE / "_child.py"), str(config), str(cases), "r1", str(workers)], env=env
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and child.poll() is None:
@@ -172,8 +176,13 @@ def test_a_run_killed_with_sigkill_and_resumed_ends_with_the_same_results(tmp_pa
                 break
             time.sleep(0.02)
         assert child.poll() is None, "the child finished before it could be killed; raise the latency"
+        descendants = psutil.Process(child.pid).children(recursive=True)
+        assert len(descendants) >= (2 if workers > 1 else 0)  # the fork server and its workers
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=10)
+        # Its worker processes notice and end too, after at most the calls in flight.
+        _, alive = psutil.wait_procs(descendants, timeout=15)
+        assert not alive, alive
         done_before = journal.read_text().count("\n")
         assert 6 <= done_before < 36
 

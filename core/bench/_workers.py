@@ -1,0 +1,247 @@
+"""Benchmark cells in worker processes, so that a run uses every core.
+
+One process tops out at about 200 calls a second: each call through the Gateway and litellm costs a few ms
+of CPU under the GIL, whatever the provider's latency. With ``workers`` > 1 the runner starts that many
+worker processes, deals the pending cells out among them and splits the concurrency limit and every model's
+rpm/tpm limit between them, so that together they stay within both. Each worker calls through a Gateway of
+its own (its usage rows go to its own spool segment, its budget reservations to the shared SQLite ledger,
+which is safe across processes) and sends each finished cell to the parent over a pipe. The parent alone
+writes the journal, counts the money against the cost cap (telling the workers to stop when it is reached)
+and draws the progress bar.
+
+Workers come from multiprocessing's fork server, which imports litellm once (about 2.5 s of CPU) and then
+forks a warm worker in milliseconds for every run of this process. Plain fork is not an option: litellm's
+native runtime does not survive a fork once it has made a call, and spawn would import litellm per worker.
+``prepare_workers()`` starts the fork server ahead of time (the benchmark does it in its warm-up).
+
+A worker stops taking cells when the parent sets the stop event, or when the parent is gone (killed): its
+pipe breaks or the fork server, which exits with the parent, is gone. On Ctrl-C the parent stops the workers, keeps what they
+finish in the next few seconds and ends them. Linux only (``auto_workers`` returns 1 elsewhere).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing as mp
+import os
+import signal
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import ForkServerContext
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING, Any
+
+from core.bench._runner import CellResult, RunState, gateway_caller, run_cell
+from core.errors import TravelOpsError
+
+if TYPE_CHECKING:
+    from multiprocessing.synchronize import Event
+    from typing import TextIO
+
+    from core.bench._suites import Case, TaskSpec
+    from core.config import Settings
+
+__all__ = ["auto_workers", "prepare_workers", "run_cells_in_workers"]
+
+logger = logging.getLogger(__name__)
+
+_RESULT, _FAILED, _BROKEN = b"R", b"E", b"X"  # a cell's result, a cell's failure, the worker's failure
+_GRACE_S = 5.0  # after Ctrl-C: how long the workers may take to finish the calls in flight
+_MIN_CELLS_PER_WORKER = 32  # below this a worker costs more than it saves
+
+
+def auto_workers(concurrency: int, cells: int) -> int:
+    """How many worker processes suit a run: one per core, if there is enough work and fork is safe."""
+    if not sys.platform.startswith("linux") or concurrency < 4:
+        return 1
+    return max(1, min(os.cpu_count() or 1, concurrency // 2, cells // _MIN_CELLS_PER_WORKER))
+
+
+_PRELOAD = ["litellm.router", "core.gateway", "core.bench._workers"]
+
+
+def _context() -> ForkServerContext:
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(_PRELOAD)
+    return ctx
+
+
+def prepare_workers() -> None:
+    """Start the fork server now (it imports litellm), so the first run with workers starts at once."""
+    from multiprocessing import forkserver
+
+    _context()
+    forkserver.ensure_running()
+
+
+def _split(total: int, parts: int) -> list[int]:
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+def run_cells_in_workers(
+    pending: Sequence[tuple[TaskSpec, Case, str]],
+    *,
+    workers: int,
+    settings: Settings,
+    run_id: str,
+    routing: Mapping[str, str],
+    concurrency: int,
+    judge_model: str | None,
+    journal: TextIO,
+    state: RunState,
+    bar: Any,
+) -> None:
+    """Run ``pending`` in ``workers`` forked processes; results land in ``journal`` and ``state``."""
+    ctx = _context()
+    stop = ctx.Event()
+    cells = [(spec.name, case, model) for spec, case, model in pending]  # what a worker needs, picklable
+    shares = [cells[i::workers] for i in range(workers)]
+    limits = _split(max(concurrency, workers), workers)
+    procs: list[BaseProcess] = []
+    conns: list[Connection] = []
+    try:
+        for i, (share, limit) in enumerate(zip(shares, limits, strict=True)):
+            reader, writer = ctx.Pipe(duplex=False)
+            proc = ctx.Process(
+                target=_worker,
+                args=(share, settings, workers, run_id, routing, limit, judge_model, writer, stop),
+                name=f"travelops-bench-{i + 1}",
+                daemon=True,
+            )
+            proc.start()
+            writer.close()
+            procs.append(proc)
+            conns.append(reader)
+        broken: list[str] = []
+        try:
+            _collect(conns, journal, state, bar, stop, broken, deadline=None)
+        except KeyboardInterrupt:
+            stop.set()
+            _collect(conns, journal, state, bar, stop, broken, deadline=time.monotonic() + _GRACE_S)
+            raise
+        for proc in procs:
+            proc.join(timeout=_GRACE_S)
+            if proc.exitcode not in (0, None) and not broken:
+                broken.append(f"{proc.name} ended with exit code {proc.exitcode}")
+        if broken:
+            raise TravelOpsError(
+                f"The benchmark run {run_id} stopped: {'; '.join(broken)}.",
+                hint=f"The cells finished so far are kept; run again with --run-id {run_id} to continue, "
+                "or with --workers 1 to run in one process.",
+            )
+    finally:
+        stop.set()
+        for proc in procs:
+            proc.join(timeout=_GRACE_S)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(timeout=_GRACE_S)
+        for conn in conns:
+            conn.close()
+
+
+def _collect(
+    conns: list[Connection],
+    journal: TextIO,
+    state: RunState,
+    bar: Any,
+    stop: Event,
+    broken: list[str],
+    *,
+    deadline: float | None,
+) -> None:
+    """Read the workers' messages until every pipe is closed (or the deadline passes)."""
+    live = [c for c in conns if not c.closed]
+    while live:
+        timeout = None if deadline is None else deadline - time.monotonic()
+        if timeout is not None and timeout <= 0:
+            return
+        for conn in wait(live, timeout=timeout):
+            assert isinstance(conn, Connection)
+            try:
+                message = conn.recv_bytes()
+            except (EOFError, OSError):
+                live.remove(conn)
+                continue
+            kind, body = message[:1], message[1:]
+            if kind == _RESULT:
+                # One write of a whole line, flushed to the OS: survives SIGKILL of this process.
+                journal.write(body.decode() + "\n")
+                journal.flush()
+                state.spent += CellResult.model_validate_json(body).cost_usd
+                state.ran += 1
+            elif kind == _FAILED:
+                state.failed += 1
+                state.errors.append(body.decode())
+            else:
+                broken.append(body.decode())
+                stop.set()
+                continue
+            bar.update(1)
+            if state.over_budget():
+                stop.set()
+
+
+def _worker(
+    share: list[tuple[str, Case, str]],
+    settings: Settings,
+    workers: int,
+    run_id: str,
+    routing: Mapping[str, str],
+    concurrency: int,
+    judge_model: str | None,
+    conn: Connection,
+    stop: Event,
+) -> None:
+    """A worker's life: its own Gateway (rate limits shared out), its share of the cells, then exit."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it sets ``stop``)
+    from core.bench._suites import task_spec
+    from core.gateway import Gateway
+    from core.models import Registry
+
+    registry = Registry.from_settings(settings).with_rate_limit_share(workers)
+    gateway = Gateway(settings, registry=registry)
+    caller = gateway_caller(gateway, run_id)
+
+    server = os.getppid()  # the fork server, which exits when the parent does
+
+    def wanted() -> bool:
+        return not stop.is_set() and os.getppid() == server
+
+    async def main() -> None:
+        semaphore = asyncio.Semaphore(concurrency)
+
+        async def one(task: str, case: Case, model: str) -> None:
+            spec = task_spec(task)
+            async with semaphore:
+                if not wanted():
+                    return
+                cell = await run_cell(
+                    spec, case, model, run_id, routing[spec.name], caller, gateway, judge_model
+                )
+            if isinstance(cell, str):
+                conn.send_bytes(_FAILED + cell.encode())
+            else:
+                conn.send_bytes(_RESULT + cell.model_dump_json().encode())
+
+        await asyncio.gather(*(one(*c) for c in share))
+
+    try:
+        asyncio.run(main())
+    except (BrokenPipeError, ConnectionResetError):  # the parent is gone: nothing left to report to
+        pass
+    except Exception as e:  # reported to the parent, which raises it as the run's error
+        logger.debug("benchmark worker failed", exc_info=True)
+        what = e.message if isinstance(e, TravelOpsError) else f"{type(e).__name__}: {e}"
+        with contextlib.suppress(OSError):
+            conn.send_bytes(_BROKEN + f"{mp.current_process().name}: {what}".encode())
+        raise SystemExit(1) from None
+    finally:
+        gateway.drain()
+        gateway.warehouse.close()
+        with contextlib.suppress(OSError):
+            conn.close()
