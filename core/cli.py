@@ -150,6 +150,18 @@ def route_explain(
     typer.echo(f"complexity: {decision.complexity:.2f} ({decision.complexity_label})")
     typer.echo(f"estimate:   ${decision.estimated_cost_usd:.4f}")
     typer.echo(f"why:        {decision.reason}")
+    if decision.router_score is not None and decision.router_threshold is not None:
+        from core.routing import router_threshold_note
+
+        used = "" if decision.source == "router" else f" (not used: the {decision.source} decided)"
+        typer.echo(f"router score: {decision.router_score:.2f}{used}")
+        note = router_threshold_note(
+            decision.router_threshold,
+            decision.router_base_threshold,
+            decision.router_strong_share,
+            decision.budget_share_left,
+        )
+        typer.echo(f"threshold:    {note}")
     for model, why in decision.skipped.items():
         typer.echo(f"skipped:    {model}: {why}")
 

@@ -1,5 +1,6 @@
-"""Models & routing: the registry with what was measured, the routing rules and user preferences (validated,
-then saved), and a playground that shows which model a request would get and why."""
+"""Models & routing: the registry with what was measured, the learned routers and how good they are, the routing
+rules and user preferences (validated, then saved), and a playground that shows which model a request would get
+and why."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import streamlit as st
 from app import deps, state
 from app.components.feedback import flash, guard, offline_badge, show_flash
 from app.components.formatting import label_model, model_labels, usd
+from app.components.routers import learned_routers
 from core.gateway import CallContext
+from core.routing import router_threshold_note, router_views
 from core.settings_edit import SettingsInvalid, rules_as_dicts, save_preferences, save_routing_rules
 
 NONCE = state.RULES_PREFIX + "nonce"
@@ -30,8 +33,8 @@ with guard("loading the models"):
     labels = model_labels(registry)
     ids = sorted(labels)
     tasks = sorted({*settings.routing.task_types, settings.routing.default_task})
-    models_tab, rules_tab, prefs_tab, explain_tab = st.tabs(
-        ["Models", "Routing rules", "Preferences", "Route explain"]
+    models_tab, routers_tab, rules_tab, prefs_tab, explain_tab = st.tabs(
+        ["Models", "Learned routers", "Routing rules", "Preferences", "Route explain"]
     )
 
 with guard("showing the registry"), models_tab:
@@ -63,6 +66,13 @@ with guard("showing the registry"), models_tab:
         deps.reset()  # the next run reads the configuration file again
         st.rerun()
     st.caption("Measured latency and quality come from the usage warehouse (refreshed on demand).")
+
+with guard("showing the learned routers"), routers_tab:
+    st.caption(
+        "A learned router scores each prompt with the chance that it needs the strong model; at or above the "
+        "threshold the strong model answers. The curve is measured on held-out prompts when the router was trained."
+    )
+    learned_routers(router_views(settings), str(settings.source or "config/travelops.yml"))
 
 with guard("editing the routing rules"), rules_tab:
     st.caption(
@@ -168,6 +178,14 @@ with guard("explaining the route"), explain_tab:
         c[1].metric("Complexity", f"{decision.complexity:.2f}", decision.complexity_label, delta_color="off")
         c[2].metric("Estimated cost", usd(decision.estimated_cost_usd))
         c[3].metric("Tokens", f"{decision.prompt_tokens:,} in / ≤{decision.max_output_tokens:,} out")
+        if decision.router_score is not None and decision.router_threshold is not None:
+            note = router_threshold_note(
+                decision.router_threshold,
+                decision.router_base_threshold,
+                decision.router_strong_share,
+                decision.budget_share_left,
+            )
+            st.markdown(f"**Router score:** {decision.router_score:.2f} · **threshold:** {note}")
         st.markdown(
             "**Fallbacks:** " + (", ".join(label_model(m, labels) for m in decision.fallbacks) or "none")
         )

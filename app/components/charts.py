@@ -3,9 +3,14 @@ draw them with ``st.plotly_chart``. Figures need no network (no geo maps: their 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+
+if TYPE_CHECKING:
+    from core.routing import RouterView
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 
@@ -165,4 +170,53 @@ def what_if(df: pd.DataFrame) -> go.Figure:
         labels={"value": "USD", "task_type": ""},
     )
     fig.update_layout(height=360, margin=_MARGIN)
+    return fig
+
+
+def router_tradeoff(view: RouterView) -> go.Figure:
+    """A learned router's cross-validated accuracy against its share of strong calls, the random router's straight
+    line from (0, weak accuracy) to (1, strong accuracy), and the configured operating point."""
+    fig = go.Figure()
+    points = view.cv_curve
+    fig.add_trace(
+        go.Scatter(
+            x=[p.strong_share for p in points],
+            y=[p.accuracy for p in points],
+            name="router (cross-validated)",
+            mode="lines+markers",
+            customdata=[["all weak" if p.threshold is None else f"{p.threshold:.3f}"] for p in points],
+            hovertemplate="strong %{x:.0%} · accuracy %{y:.1%} · threshold %{customdata[0]}<extra></extra>",
+        )
+    )
+    if view.weak_acc is not None and view.strong_acc is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[0.0, 1.0],
+                y=[view.weak_acc, view.strong_acc],
+                name="random router",
+                mode="lines",
+                line={"dash": "dash", "color": "#888"},
+                hovertemplate="random: strong %{x:.0%} · accuracy %{y:.1%}<extra></extra>",
+            )
+        )
+    if view.operating_share is not None and view.operating_accuracy is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[view.operating_share],
+                y=[view.operating_accuracy],
+                name=f"configured: {view.setting}",
+                mode="markers",
+                marker={"size": 14, "symbol": "star", "color": "#d62728"},
+                hovertemplate="configured: strong %{x:.0%} · accuracy %{y:.1%}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(title="share of strong calls", tickformat=".0%", range=[-0.02, 1.02])
+    fig.update_yaxes(title="accuracy", tickformat=".0%")
+    fig.update_layout(
+        title=f"{view.weak} ↔ {view.strong}",
+        height=340,
+        margin=_MARGIN,
+        legend={"orientation": "h", "y": -0.25},
+        hovermode="closest",
+    )
     return fig

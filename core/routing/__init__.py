@@ -1,5 +1,6 @@
 """Routing: pick a model per request by task, complexity, budget and preference, and say why."""
 
+from core.routing._router_view import CurvePoint, RouterView, router_threshold_note, router_views
 from core.routing._selector import (
     BudgetView,
     Decision,
@@ -24,12 +25,14 @@ __all__ = [
     "BudgetView",
     "ComplexityEstimator",
     "ComplexityScore",
+    "CurvePoint",
     "Decision",
     "HeuristicComplexity",
     "LearnedRouter",
     "PerformanceView",
     "RouteRequest",
     "RouterChoice",
+    "RouterView",
     "Selector",
     "TrainingOptions",
     "UserPreferences",
@@ -38,5 +41,7 @@ __all__ = [
     "get_estimator",
     "load_router",
     "register_estimator",
+    "router_threshold_note",
+    "router_views",
     "train_router",
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -96,8 +95,10 @@ class Decision(BaseModel):
     source: Literal[
         "rule", "preference", "task", "workflow", "router", "fallback", "downgrade", "only-option"
     ]
-    router_score: float | None = None
-    router_threshold: float | None = None
+    router_score: float | None = None  # the learned router's score, when one is configured for the task
+    router_threshold: float | None = None  # the threshold it was compared with (after budget pressure)
+    router_base_threshold: float | None = None  # the configured threshold, or the one read off strong_share
+    router_strong_share: float | None = None  # the configured strong_share (None when a threshold is set)
     downgraded: bool = False
     budget_share_left: float | None = None
     prompt_tokens: int
@@ -273,6 +274,8 @@ class Selector:
             budget_share_left=share,
             router_score=routed.score if routed is not None else None,
             router_threshold=routed.threshold if routed is not None else None,
+            router_base_threshold=routed.base_threshold if routed is not None else None,
+            router_strong_share=routed.strong_share if routed is not None else None,
             prompt_tokens=prompt_tokens,
             max_output_tokens=max_out,
             skipped=skipped,
@@ -283,13 +286,10 @@ class Selector:
         return routers.get(task) or routers.get("*")
 
     def _router(self, cfg: RouterConfig) -> LearnedRouter:
+        from core.routing._router_view import router_file
         from core.routing.learned import load_router
 
-        path = cfg.model
-        if not path.is_absolute():
-            base = self.settings.source.parent if self.settings.source is not None else Path.cwd()
-            path = base / path
-        return load_router(path)  # cached per file: loaded once per process
+        return load_router(router_file(self.settings, cfg))  # cached per file: loaded once per process
 
     def route_with_router(
         self, task: str, prompt: str, budget_share_left: float | None
@@ -312,7 +312,14 @@ class Selector:
         raised = f" (base {base:.2f}, raised by budget)" if threshold > base + 1e-9 else ""
         why = f"router score {score:.2f} {'≥' if strong else '<'} {threshold:.2f}{raised}"
         return RouterChoice(
-            score=score, threshold=threshold, strong=strong, model=model, other=other, why=why
+            score=score,
+            threshold=threshold,
+            base_threshold=base,
+            strong_share=cfg.strong_share,
+            strong=strong,
+            model=model,
+            other=other,
+            why=why,
         )
 
     def _unfit(
@@ -384,6 +391,8 @@ class RouterChoice(BaseModel):
     model_config = ConfigDict(frozen=True)
     score: float
     threshold: float
+    base_threshold: float  # before budget pressure
+    strong_share: float | None  # the configured share the base threshold was read from, if any
     strong: bool
     model: str
     other: str

@@ -205,9 +205,10 @@ class Budget:
         return f"{self.share_left:.0%} of today's budget left"
 
 
-def selector(tmp_path: Path, model: Path, threshold: float) -> Selector:
+def selector(tmp_path: Path, model: Path, threshold: float, quality_threshold: float = 0.5) -> Selector:
     cfg = tmp_path / "c.yml"
-    cfg.write_text(CONFIG.format(model=model, threshold=threshold))
+    text = CONFIG.format(model=model, threshold=threshold)
+    cfg.write_text(text.replace("quality_threshold: 0.5", f"quality_threshold: {quality_threshold}"))
     settings = load_settings(cfg, environ={})
     return Selector(settings, Registry.from_settings(settings))
 
@@ -235,7 +236,8 @@ def test_a_spent_budget_raises_the_threshold_so_a_borderline_prompt_goes_weak(
     from core.routing.learned import load_router
 
     score = load_router(tiny_router).strong_probability(HARD)
-    sel = selector(tmp_path, tiny_router, round(score - 0.01, 4))
+    # quality floor 1 - 0.05 = 0.95: budget may raise the threshold past this prompt's score
+    sel = selector(tmp_path, tiny_router, round(score - 0.01, 4), quality_threshold=0.05)
     assert sel.select("general", RouteRequest(prompt=HARD), Budget(1.0)).model.endswith("sonnet-4-6")
     late = sel.select("general", RouteRequest(prompt=HARD), Budget(0.1))
     assert late.router_threshold is not None and late.router_threshold > score
@@ -271,3 +273,201 @@ def test_a_strong_share_is_turned_into_a_threshold_from_the_saved_score_distribu
     from core.routing.learned import load_router
 
     assert d.router_threshold == pytest.approx(load_router(tiny_router).threshold_for_share(0.3))
+
+
+def test_a_router_decision_carries_its_base_threshold_and_strong_share(tmp_path: Path) -> None:
+    from tests.core.routing.test_router_view import write_router
+
+    path = write_router(tmp_path / "r.router")
+    cfg = tmp_path / "c.yml"
+    text = CONFIG.format(model=path, threshold=0.3).replace("threshold: 0.3", "strong_share: 0.3")
+    cfg.write_text(text.replace("quality_threshold: 0.5", "quality_threshold: 0.05"))  # floor 0.95
+    settings = load_settings(cfg, environ={})
+    sel = Selector(settings, Registry.from_settings(settings))
+
+    calm = sel.select("general", RouteRequest(prompt=EASY), Budget(1.0))
+    late = sel.select("general", RouteRequest(prompt=EASY), Budget(0.2))
+
+    from core.routing.learned import load_router
+
+    base = load_router(path).threshold_for_share(0.3)
+    assert calm.source == "router" and calm.router_strong_share == 0.3
+    assert calm.router_base_threshold == pytest.approx(base) and calm.router_threshold == pytest.approx(base)
+    assert late.router_base_threshold == pytest.approx(base)
+    assert late.router_threshold == pytest.approx(budget_threshold(base, 0.2, 1.0, 0.95))
+    assert late.router_threshold is not None and late.router_threshold > base
+    assert "raised by budget" in late.reason
+
+
+# ------------------------------------------------------------------------------- root command, end to end
+def root(*args: str) -> tuple[int, str]:
+    from core.cli import app
+
+    res = CliRunner().invoke(app, list(args))
+    return res.exit_code, res.output
+
+
+def test_route_explain_prints_the_router_score_and_threshold_lines_and_json_fields(tmp_path: Path) -> None:
+    from tests.core.routing.test_router_view import write_router
+
+    path = write_router(tmp_path / "r.router")
+    cfg = tmp_path / "c.yml"
+    cfg.write_text(
+        f"data_dir: {tmp_path / 'data'}\n"
+        + CONFIG.format(model=path, threshold=0.3).replace("threshold: 0.3", "strong_share: 0.3")
+    )
+    code, out = root("--config", str(cfg), "route", "explain", "--task", "general", HARD)
+    assert code == 0, out
+    from core.routing.learned import load_router
+
+    router = load_router(path)
+    expected_score = router.strong_probability(HARD)
+    base = router.threshold_for_share(0.3)
+    lines = out.splitlines()
+    why = next(line for line in lines if line.startswith("why:"))
+    assert "router score" in why  # the one-line reason is still there
+    assert f"router score: {expected_score:.2f}" in lines
+    assert f"threshold:    {base:.2f} (strong_share 0.30)" in lines
+
+    code, out = root("--config", str(cfg), "route", "explain", "--task", "general", "--json", HARD)
+    assert code == 0, out
+    data = json.loads(out[out.index("{") :])
+    assert data["source"] == "router"
+    assert data["router_score"] == pytest.approx(expected_score)
+    assert data["router_threshold"] == pytest.approx(base) and data["router_base_threshold"] == pytest.approx(
+        base
+    )
+    assert data["router_strong_share"] == 0.3
+
+
+BENCH_CONFIG = """
+data_dir: {data}
+models:
+  providers:
+    lab:
+      kind: openai_compatible
+      api_base: {base_url}
+      api_key: sk-test
+      models:
+        - {{name: weak, input_cost_per_token: 1.0e-7, output_cost_per_token: 4.0e-7}}
+        - {{name: strong, input_cost_per_token: 1.0e-6, output_cost_per_token: 4.0e-6}}
+workflows:
+  travel_planning: {{default_model: lab/weak, complex_tasks_model: lab/strong}}
+cost_optimization: {{daily_limit: 1000, quality_threshold: 0.6}}
+gateway: {{num_retries: 0, retry_after_s: 0, timeout_s: 5}}
+routing:
+  task_types:
+    general: {{complexity: routine}}
+{routers}
+"""
+
+
+def test_a_router_trained_from_benchmark_results_evaluates_loads_and_routes(
+    tmp_path: Path, fake_provider: object
+) -> None:
+    """The real runner against the fake provider (weak right ~35% of the time, strong ~90%), then
+    `router train --from-warehouse`, `router eval` and `route explain` through the root command."""
+    from core.bench import TASKS, run_benchmark
+    from core.routing._warehouse_outcomes import warehouse_outcomes
+    from core.routing.learned import load_router
+    from core.testing import FakeProvider
+    from core.warehouse import Warehouse
+
+    assert isinstance(fake_provider, FakeProvider)
+    fake_provider.configure("weak", reply="Answer: {prompt}", quality=0.35)
+    fake_provider.configure("strong", reply="Answer: {prompt}", quality=0.9)
+    cfg = tmp_path / "travelops.yml"
+    text = BENCH_CONFIG.format(data=tmp_path / "data", base_url=fake_provider.base_url, routers="")
+    cfg.write_text(text)
+    settings = load_settings(cfg, environ={})
+
+    cases_dir = tmp_path / "cases"
+    cases_dir.mkdir()
+    topics = ["a museum pass", "late dinner", "a day trip", "tipping", "the airport train", "rainy days"]
+    questions = [
+        f"Question {i}: in {city}, what about {topics[i % len(topics)]}?"
+        for i, city in enumerate(["Lisbon", "Kyoto", "Oaxaca", "Bergen", "Hanoi", "Seville"] * 5)
+    ]
+    (cases_dir / "destination_questions.jsonl").write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "id": f"dq-{i:03d}",
+                    "task": "destination_questions",
+                    "inputs": {"question": q},
+                    "scorers": [{"kind": "includes", "params": {"all_of": ["correct"]}}],
+                }
+            )
+            for i, q in enumerate(questions)
+        )
+        + "\n"
+    )
+    summary = run_benchmark(
+        settings,
+        ["destination_questions"],
+        ["lab/weak", "lab/strong"],
+        cases_dir=cases_dir,
+        concurrency=4,
+        progress=False,
+    )
+    assert summary.status == "finished" and summary.cells_failed == 0 and summary.cells_run == 60
+
+    spec = TASKS["destination_questions"]
+    prompts = tmp_path / "cases.csv"
+    with prompts.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["case_id", "prompt"])
+        for i, q in enumerate(questions):
+            w.writerow([f"dq-{i:03d}", spec.render({"question": q})])
+
+    model = tmp_path / "routers" / "general.router"
+    code, out = root(
+        "--config", str(cfg), "router", "train", "--from-warehouse", "--task", "general",
+        "--weak", "lab/weak", "--strong", "lab/strong", "--cases", str(prompts), "--out", str(model),
+    )  # fmt: skip
+    assert code == 0, out
+    assert "Trained on 30 prompts" in out and model.is_file()
+
+    # the same outcomes as a RouteLLM-format CSV for `router eval`
+    table = warehouse_outcomes(
+        Warehouse.from_settings(settings),
+        task="general",
+        weak="lab/weak",
+        strong="lab/strong",
+        quality_threshold=0.6,
+        cases=[prompts],
+    )
+    assert 0 < sum(table.weak) < sum(table.strong) < 30
+    outcomes = tmp_path / "outcomes.csv"
+    with outcomes.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["prompt", "lab/weak", "lab/strong"])
+        w.writerows(zip(table.prompts, table.weak, table.strong, strict=True))
+    code, out = root(
+        "--config", str(cfg), "router", "eval", "--model", str(model), "--outcomes", str(outcomes),
+        "--weak", "lab/weak", "--strong", "lab/strong", "--json",
+    )  # fmt: skip
+    assert code == 0, out
+    metrics = json.loads(out)
+    assert metrics["n"] == 30
+    assert metrics["weak_acc"] == pytest.approx(sum(table.weak) / 30)
+    assert metrics["strong_acc"] == pytest.approx(sum(table.strong) / 30)
+
+    router = load_router(model)
+    assert router.training["source"] == "warehouse" and router.training["task"] == "general"
+    assert router.training["weak"] == "lab/weak" and router.training["strong"] == "lab/strong"
+
+    routed = BENCH_CONFIG.format(
+        data=tmp_path / "data",
+        base_url=fake_provider.base_url,
+        routers="  routers:\n    general: {model: routers/general.router, strong: lab/strong, weak: lab/weak, "
+        "strong_share: 0.5}",
+    )
+    cfg.write_text(routed)
+    settings = load_settings(cfg, environ={})
+    selector = Selector(settings, Registry.from_settings(settings))
+    picks = {selector.select("general", RouteRequest(prompt=p)).model for p in table.prompts}
+    assert picks == {"lab/weak", "lab/strong"}  # half the prompts go each way
+    code, out = root("--config", str(cfg), "route", "explain", "--task", "general", table.prompts[0])
+    assert code == 0, out
+    assert "router score: " in out and "threshold:    " in out and "(strong_share 0.50)" in out
