@@ -26,6 +26,10 @@ CLIENT_EDIT: Final = "clients.edit"  # True: the form edits the selected client
 # Itinerary
 ITINERARY_TRIP: Final = "itinerary.trip"
 ITINERARY_MOVE_PREFIX: Final = "itinerary.move."  # + item id: the "move to day" selectbox
+BOARD_KEY_PREFIX: Final = "itinerary.board."  # + "<trip>.<generation>.<digest>": the sortables component
+BOARD_GENERATION: Final = "itinerary.board_generation"  # bumped to start the board afresh after a save
+BOARD_SHOWN: Final = "itinerary.board_shown"  # the "Drag-and-drop board" toggle
+BOARD_LAST: Final = "itinerary.board_last"  # (key, columns) of the board the previous run drew
 
 # Documents
 DOCUMENTS_TRIP: Final = "documents.trip"

@@ -1,7 +1,7 @@
-"""Itinerary: a trip day by day, items as cards, keyboard-friendly reordering, totals, flags and a map.
+"""Itinerary: a trip day by day, a drag-and-drop board, items as cards, totals, flags and a map.
 
-Reordering uses buttons (↑ ↓) and a "move to day" selectbox, which work from the keyboard; a drag-and-drop
-board needs a maintained Streamlit component and is not part of this page yet.
+Reorder and move items by dragging them on the board (``app.components.itinerary``; the store applies the
+whole board in one transaction), or from the keyboard with the cards' ↑ ↓ buttons and "Move to…" selector.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections import defaultdict
 import streamlit as st
 
 from app import deps, state
-from app.components import charts
+from app.components import charts, itinerary
 from app.components.feedback import action, empty, guard, show_flash
 from app.components.formatting import money, when
 from app.components.widgets import trip_picker
@@ -28,7 +28,10 @@ SEVERITY = {"error": st.error, "warning": st.warning, "info": st.info}
 UNSCHEDULED = 0  # the "move to" option for the unscheduled list
 
 st.title("Itinerary")
-st.caption("Reorder with ↑ ↓ and move items between days with the selector (all keyboard-accessible).")
+st.caption(
+    "Drag items on the board to reorder a day or move them to another day, or use ↑ ↓ and “Move to…” on "
+    "the cards (keyboard-accessible)."
+)
 show_flash()
 
 
@@ -47,6 +50,18 @@ def move_to_day(item: Item, key: str, day_names: dict[int, str]) -> None:
     st.session_state[key] = None
     if target is not None:
         move(item, target or None, None, f"to {day_names[target]}")
+
+
+def save_board(trip_id: int, arranged: dict[int | None, list[int]]) -> None:
+    """An item was dropped somewhere new: store the whole board, then draw the page afresh."""
+
+    def run() -> str:
+        changed = deps.travel().apply_board(deps.principal(), trip_id, arranged)
+        return f"Saved the new order ({len(changed)} item(s) changed place)."
+
+    action("saving the board", run)
+    itinerary.start_afresh()
+    st.rerun()
 
 
 def time_of(item: Item) -> str:
@@ -139,6 +154,13 @@ with guard("loading the itinerary"):
     with board:
         if not plan.days and not plan.unscheduled:
             empty("This trip has no days or items yet.", "Add them with the assistant or `travelops trip`.")
+        elif st.toggle(
+            "Drag-and-drop board", value=True, key=state.BOARD_SHOWN,
+            help="Drag a card within a day or onto another day; the cards below do the same from the keyboard.",
+        ):  # fmt: skip
+            arranged = itinerary.drag_board(plan, day_names, UNSCHEDULED)
+            if arranged is not None:
+                save_board(trip.id, arranged)
         for d in plan.days:
             items = sorted(d.items, key=lambda i: i.position)
             st.markdown(f"#### {day_names[d.day.id or 0]}")

@@ -1443,6 +1443,82 @@ class TravelService:
             )
         return [self.get_item(p, i) for i in item_ids]
 
+    def apply_board(self, p: Principal, trip_id: int, board: Mapping[int | None, Sequence[int]]) -> list[int]:
+        """Set the day and order of every item of a trip at once, as a drag-and-drop board returns them.
+
+        ``board`` maps each day id (``None``: the unscheduled list) to its item ids in order; every item of
+        the trip appears exactly once, and a day left out holds nothing. Only the items whose day or position
+        changed are written, in one transaction with one activity-log entry. Returns their ids: empty when
+        the board matches the store, in which case nothing is written."""
+        p.require_write("rearrange the itinerary")
+        with self.store.transaction() as conn:
+            self._trip_row(conn, p, trip_id)
+            days = {r[0] for r in conn.execute("SELECT id FROM days WHERE trip_id = ?", (trip_id,))}
+            current = {
+                r[0]: (r[1], r[2])
+                for r in conn.execute("SELECT id, day_id, position FROM items WHERE trip_id = ?", (trip_id,))
+            }
+            problems: list[str] = []
+            wanted: dict[int, tuple[int | None, int]] = {}
+            for day_id, item_ids in board.items():
+                where = "the unscheduled list" if day_id is None else f"day {day_id}"
+                if day_id is not None and day_id not in days:
+                    problems.append(f"day {day_id!r} is not a day of trip {trip_id}")
+                for position, item_id in enumerate(item_ids):
+                    if not isinstance(item_id, int) or isinstance(item_id, bool):
+                        problems.append(f"{item_id!r} in {where} is not an item id")
+                    elif item_id in wanted:
+                        problems.append(f"item {item_id} is listed more than once")
+                    elif item_id not in current:
+                        other = conn.execute("SELECT trip_id FROM items WHERE id = ?", (item_id,)).fetchone()
+                        problems.append(
+                            f"item {item_id} (in {where}) "
+                            + (f"belongs to trip {other[0]}" if other else "does not exist")
+                        )
+                    else:
+                        wanted[item_id] = (day_id, position)
+            missing = sorted(set(current) - set(wanted))
+            if missing:
+                problems.append(f"item(s) {', '.join(map(str, missing))} of the trip are missing")
+            if problems:
+                raise ValidationError(
+                    f"The itinerary board of trip {trip_id} cannot be applied: {'; '.join(problems)}.",
+                    hint="Fix: reload the trip and list each of its items exactly once, under one of its "
+                    "days or the unscheduled list (the board may be out of date if someone else changed it).",
+                )
+            changed = sorted(i for i, to in wanted.items() if current[i] != to)
+            if not changed:
+                return []
+            now = self._now()
+            # Two passes, so the unique (trip, day, position) index never clashes: out of the way, then home.
+            for item_id in changed:
+                day_id, _ = wanted[item_id]
+                moved_day = day_id != current[item_id][0]
+                conn.execute(
+                    "UPDATE items SET day_id = ?, position = ?"
+                    + (", updated_at = ?" if moved_day else "")
+                    + " WHERE id = ?",
+                    (day_id, -1_000_000 - item_id, *([now] if moved_day else []), item_id),
+                )
+            conn.executemany(
+                "UPDATE items SET position = ? WHERE id = ?", [(wanted[i][1], i) for i in changed]
+            )
+            moved = [i for i in changed if wanted[i][0] != current[i][0]]
+            self._log(
+                conn,
+                p,
+                "item.board",
+                "trip",
+                trip_id,
+                f"Rearranged the itinerary: {len(changed)} item(s) changed place, {len(moved)} of them "
+                "changed day",
+                trip_id=trip_id,
+                details={
+                    "changed": {str(i): {"day_id": wanted[i][0], "position": wanted[i][1]} for i in changed}
+                },
+            )
+        return changed
+
     def remove_item(self, p: Principal, item_id: int) -> None:
         p.require_write("remove an item")
         with self.store.transaction() as conn:
