@@ -17,6 +17,7 @@ from pathlib import Path
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from core.bench import TASKS, CallOutcome, prepare_workers, run_benchmark
+from core.bench._workers import auto_workers
 from core.config import load_settings
 from core.testing import FakeProvider
 from core.warehouse import Warehouse
@@ -98,6 +99,7 @@ routing:
                 "cases_per_task": CASES,
                 "latency_ms": LATENCY_MS,
                 "concurrency": CONCURRENCY,
+                "workers": auto_workers(CONCURRENCY, cells),
                 "wall_s": round(wall, 3),
                 "cells_per_s": round(cells / wall, 1),
                 "sequential_wall_s": round(seq_wall, 3),

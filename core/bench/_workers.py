@@ -72,10 +72,14 @@ def _context() -> ForkServerContext:
 
 def prepare_workers() -> None:
     """Start the fork server now (it imports litellm), so the first run with workers starts at once."""
-    from multiprocessing import forkserver
+    ctx = _context()
+    probe = ctx.Process(target=_ready, name="travelops-bench-probe", daemon=True)
+    probe.start()  # returns once the fork server has imported what it preloads
+    probe.join()
 
-    _context()
-    forkserver.ensure_running()
+
+def _ready() -> None:
+    """Nothing: starting it proves the fork server is up."""
 
 
 def _split(total: int, parts: int) -> list[int]:

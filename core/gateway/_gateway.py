@@ -261,7 +261,7 @@ class Gateway:
         use_cache: bool = True,
         **params: Any,
     ) -> GatewayResult:
-        router = await asyncio.to_thread(self.router)
+        router = self._router or await asyncio.to_thread(self.router)  # built once, off the event loop
         call = await asyncio.to_thread(
             _Call, self, messages, task, context, tools, max_tokens, model, use_cache, params
         )
@@ -325,7 +325,7 @@ class Gateway:
         model: str | None = None,
         **params: Any,
     ) -> AsyncIterator[StreamDelta | GatewayResult]:
-        router = await asyncio.to_thread(self.router)
+        router = self._router or await asyncio.to_thread(self.router)  # built once, off the event loop
         call = await asyncio.to_thread(
             _Call, self, messages, task, context, tools, max_tokens, model, False, params
         )
