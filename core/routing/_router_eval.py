@@ -38,23 +38,51 @@ def cross_val_scores(
     groups: Sequence[str] | None = None,
     options: TrainingOptions | None = None,
     seed: int = 0,
+    n_jobs: int = 1,
 ) -> npt.NDArray[np.float64]:
-    """Out-of-fold router scores: stratified k-fold, or grouped folds (whole groups held out) when ``groups``."""
+    """Out-of-fold router scores: stratified k-fold, or grouped folds (whole groups held out) when ``groups``.
+
+    Each training fold passes its rows' groups on to ``train_router``, whose inner cross-validation (the blend
+    weights) then holds out whole groups too: nothing about the outer test rows reaches the model. ``n_jobs`` > 1
+    trains the folds in that many processes (same numbers, less wall time).
+    """
     import numpy as np
+    from joblib import Parallel, delayed
     from sklearn.model_selection import GroupKFold, StratifiedKFold
 
     w = np.asarray(weak, dtype=bool)
     s = np.asarray(strong, dtype=bool)
     if groups is not None:
-        splits = GroupKFold(n_splits=folds).split(prompts, groups=list(groups))
+        splits = list(GroupKFold(n_splits=folds).split(prompts, groups=list(groups)))
     else:
         strata = w.astype(int) * 2 + s.astype(int)
-        splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(prompts, strata)
-    out = np.zeros(len(prompts), dtype=np.float64)
+        splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(prompts, strata))
     texts = list(prompts)
-    for train, test in splits:
-        router = train_router(
-            [texts[i] for i in train], w[train].tolist(), s[train].tolist(), options=options
+    labels = list(groups) if groups is not None else None
+    jobs = [
+        delayed(_fold_scores)(
+            [texts[i] for i in train],
+            w[train].tolist(),
+            s[train].tolist(),
+            [labels[i] for i in train] if labels is not None else None,
+            [texts[i] for i in test],
+            options,
         )
-        out[test] = router.strong_probabilities([texts[i] for i in test])
+        for train, test in splits
+    ]
+    out = np.zeros(len(prompts), dtype=np.float64)
+    for (_, test), scores in zip(splits, Parallel(n_jobs=n_jobs)(jobs), strict=True):
+        out[test] = scores
     return out
+
+
+def _fold_scores(
+    prompts: list[str],
+    weak: list[bool],
+    strong: list[bool],
+    groups: list[str] | None,
+    held_out: list[str],
+    options: TrainingOptions | None,
+) -> npt.NDArray[np.float64]:
+    router = train_router(prompts, weak, strong, groups=groups, options=options)
+    return router.strong_probabilities(held_out)

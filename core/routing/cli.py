@@ -81,13 +81,19 @@ def train(
         table = read_outcomes(_need(outcomes, "--outcomes", "(or use --from-warehouse)"), weak, strong)
         meta = {"source": "outcomes", "files": table.sources}
     router = train_router(
-        table.prompts, table.weak, table.strong, metadata={**meta, "weak": weak, "strong": strong}
+        table.prompts,
+        table.weak,
+        table.strong,
+        # one group per source file (an MMLU domain): the blend is chosen on folds that hold whole files out
+        groups=table.groups or None,
+        metadata={**meta, "weak": weak, "strong": strong},
     )
     path = router.save(out)
     t = router.training
+    held_out = f"; held-out APGR {t['cv_apgr']:.3f}" if "cv_apgr" in t else ""
     typer.echo(
         f"Trained on {t['n']} prompts (strong needed on {t['positives']}; weak {t['weak_accuracy']:.1%}, "
-        f"strong {t['strong_accuracy']:.1%} correct) → {path}"
+        f"strong {t['strong_accuracy']:.1%} correct{held_out}) → {path}"
     )
 
 
