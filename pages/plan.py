@@ -79,12 +79,10 @@ with guard("loading the plan"):
         chats: dict[tuple[int, int], list[Reply]] = st.session_state.setdefault(state.PLAN_CHAT, {})
         history = chats.setdefault((trip_id, sp.step.number), [])
         draw.conversation(trip_id, history, model_labels(deps.registry()))
+        slot = st.container()  # a new exchange is drawn here, above the input, as the next run will draw it
         question = st.chat_input(
             f"Ask about step {sp.step.number}, {sp.step.title}", key=state.PLAN_CHAT_INPUT
         )
         if question:
-            with st.chat_message("user"):
-                st.markdown(question)
-            with st.chat_message("assistant"):
-                history.append(draw.answer(trip_id, status, question, history, model_labels(deps.registry())))
-            st.rerun()
+            with slot:
+                draw.exchange(trip_id, status, question, history, model_labels(deps.registry()))

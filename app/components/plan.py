@@ -226,6 +226,20 @@ def conversation(trip_id: int, history: list[Reply], labels: dict[str, str]) -> 
             rating(reply)
 
 
+def exchange(
+    trip_id: int, status: WorkflowStatus, question: str, history: list[Reply], labels: dict[str, str]
+) -> None:
+    """The question, then the answer streamed as it arrives and everything ``conversation`` draws under a reply
+    (no rerun afterwards, so nothing flashes); the reply joins ``history``."""
+    with st.chat_message("user"):
+        st.markdown(question)
+    with st.chat_message("assistant"):
+        reply = answer(trip_id, status, question, history, labels)
+        history.append(reply)
+        suggestions(trip_id, reply)
+        rating(reply)
+
+
 def answer(
     trip_id: int, status: WorkflowStatus, question: str, history: list[Reply], labels: dict[str, str]
 ) -> Reply:
