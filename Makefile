@@ -22,10 +22,10 @@ PORT ?= 8501
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: system
 system:
-	@if ! command -v chromium >/dev/null 2>&1 || [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
-		echo "Installing chromium and fonts-dejavu-core with apt-get..."; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core >/dev/null \
-		|| { echo "Could not install chromium: run 'apt-get install chromium fonts-dejavu-core' as root, then make test again." >&2; exit 1; }; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v crontab >/dev/null 2>&1 || [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
+		echo "Installing chromium, fonts-dejavu-core and cron with apt-get..."; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core cron >/dev/null \
+		|| { echo "Could not install them: run 'apt-get install chromium fonts-dejavu-core cron' as root, then make test again." >&2; exit 1; }; \
 	fi
 
 setup: .venv/.installed

@@ -21,7 +21,15 @@ from core.errors import TravelOpsError, ValidationError
 if TYPE_CHECKING:
     from core.config import Settings
 
-__all__ = ["NOTEBOOKS_DIR", "ReportResult", "cron_line", "list_reports", "parse_value", "run_report"]
+__all__ = [
+    "NOTEBOOKS_DIR",
+    "ReportResult",
+    "cron_line",
+    "install_cron_line",
+    "list_reports",
+    "parse_value",
+    "run_report",
+]
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -147,3 +155,29 @@ def cron_line(
     for k, v in (parameters or {}).items():
         cmd += ["-p", k, v]
     return f"{cron} {shlex.join(cmd)} >> /tmp/travelops-report-{name}.log 2>&1"
+
+
+def install_cron_line(line: str) -> bool:
+    """Add ``line`` to this user's crontab (through the ``crontab`` command); False when it is there already."""
+    import shutil
+
+    if shutil.which("crontab") is None:
+        raise TravelOpsError(
+            "No crontab command on this machine, so the schedule cannot be installed.",
+            hint="Install cron (Debian: apt-get install cron), or add the printed line to your scheduler by hand.",
+        )
+    current = subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=False)
+    existing = current.stdout if current.returncode == 0 else ""  # "no crontab for <user>" exits 1
+    if line in existing.splitlines():
+        return False
+    if existing and not existing.endswith("\n"):
+        existing += "\n"
+    done = subprocess.run(
+        ["crontab", "-"], input=existing + line + "\n", capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise TravelOpsError(
+            f"crontab refused the new line: {done.stderr.strip() or 'exit code ' + str(done.returncode)}.",
+            hint="Install it by hand with `crontab -e`.",
+        )
+    return True

@@ -80,22 +80,9 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Print (or install) the crontab line that runs a report on a schedule."""
-        import subprocess
-
-        from core.errors import TravelOpsError
-        from core.reports import cron_line
+        from core.reports import cron_line, install_cron_line
 
         line = cron_line(name, cron, dict(_parameters(ctx.args)), ctx.find_root().params.get("config"))
         typer.echo(line)
         if install:
-            current = subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=False)
-            existing = current.stdout if current.returncode == 0 else ""
-            if line in existing:
-                typer.echo("Already installed.")
-                return
-            done = subprocess.run(["crontab", "-"], input=existing + line + "\n", text=True, check=False)
-            if done.returncode != 0:
-                raise TravelOpsError(
-                    "crontab refused the new line.", hint="Install it by hand with `crontab -e`."
-                )
-            typer.echo("Installed.")
+            typer.echo("Installed." if install_cron_line(line) else "Already installed.")

@@ -4,6 +4,8 @@ known quality: the warehouse rows, the recommendation table, and charts inside t
 from __future__ import annotations
 
 import json
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -122,3 +124,27 @@ def test_report_schedule_prints_a_crontab_line() -> None:
     assert line.startswith("0 6 * * 1 ") and "report run cost_report -p days 7" in line
     with pytest.raises(Exception, match="must have 5 fields"):
         cron_line("cost_report", "every monday")
+
+
+@pytest.fixture
+def own_crontab() -> Iterator[None]:
+    """The real ``crontab`` (the set-up installs cron); the user's crontab is put back afterwards."""
+    before = subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=False)
+    yield
+    if before.returncode == 0:
+        subprocess.run(["crontab", "-"], input=before.stdout, text=True, check=True)
+    else:
+        subprocess.run(["crontab", "-r"], capture_output=True, check=False)
+
+
+def test_report_schedule_install_adds_the_line_once_to_the_real_crontab(own_crontab: None) -> None:
+    runner = CliRunner()
+    args = ["report", "schedule", "cost_report", "--cron", "17 5 * * 2", "-p", "days", "14", "--install"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert first.output.strip().endswith("Installed.")
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0 and again.output.strip().endswith("Already installed.")
+    table = subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=True).stdout
+    ours = [line for line in table.splitlines() if "report run cost_report -p days 14" in line]
+    assert len(ours) == 1 and ours[0].startswith("17 5 * * 2 ")
