@@ -12,14 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_pages_in_a_browser import wait_until_rendered
+from browser_helpers import ARTIFACTS, open_app, open_page, wait_until_rendered
 
 from app.components.itinerary import board_of
 from core.config import load_settings
 from core.security import Principal
 from core.travel import TravelService, TripPlan
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 BOARD = 'iframe[title="streamlit_sortables.sortable_items"]'
 ME = Principal.default_admin()
 
@@ -94,16 +93,8 @@ def test_dragging_on_the_board_reorders_a_day_and_moves_an_item_to_another_day(
     target = next(d for d, ids in before.items() if d not in (None, busy) and ids)
     text = labels(plan)
 
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    console_errors: list[str] = []
-    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
-    page.goto(app_url)
-    wait_until_rendered(page)
-    page.locator('[data-testid="stSidebarNavLink"]', has_text="Itinerary").click()
-    page.wait_for_url("**/itinerary", timeout=30_000)
-    wait_until_rendered(page)
+    context, page, console_errors = open_app(browser, app_url)
+    open_page(page, "Itinerary")
     board = page.frame_locator(BOARD)
 
     def card(item_id: int) -> Any:
@@ -150,15 +141,8 @@ def test_the_board_also_works_from_the_keyboard(
     busy = next(d for d, ids in before.items() if d is not None and len(ids) >= 2)
     first, second = before[busy][:2]
 
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    console_errors: list[str] = []
-    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(app_url)
-    wait_until_rendered(page)
-    page.locator('[data-testid="stSidebarNavLink"]', has_text="Itinerary").click()
-    page.wait_for_url("**/itinerary", timeout=30_000)
-    wait_until_rendered(page)
+    context, page, console_errors = open_app(browser, app_url)
+    open_page(page, "Itinerary")
     board = page.frame_locator(BOARD)
     card = board.locator(".sortable-item", has_text=labels(plan)[first]).first
     card.wait_for(timeout=30_000)

@@ -4,33 +4,18 @@ by the local fake provider), download a proposal PDF, then look at Costs and Qua
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-from test_pages_in_a_browser import wait_until_rendered  # pytest puts tests/e2e on sys.path (no __init__.py)
+from browser_helpers import ARTIFACTS as ALL_ARTIFACTS
+from browser_helpers import WAIT_MS, open_app, open_page, wait_until_rendered
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "walk"
+ARTIFACTS = ALL_ARTIFACTS / "walk"
 FAKE_MODEL = "assistant"  # the lab provider's model in conftest's lab_config
 FAKE_REPLY = "Book the Alfama walking tour first; it sells out weeks ahead (fake provider reply)."
 STEPS_TO_WALK = 3
-WAIT_MS = 60_000
 
 pytestmark = pytest.mark.slow
-
-
-def open_page(page: Any, title: str) -> None:
-    """Click the page's sidebar link, as a person does, and wait until it has rendered its title."""
-    link = page.get_by_test_id("stSidebarNavLink").filter(has=page.get_by_text(title, exact=True))
-    href = link.get_attribute("href")
-    assert href is not None, f"no sidebar link to {title}"
-    link.click()
-    page.wait_for_url(href, timeout=WAIT_MS)
-    main = page.get_by_test_id("stMain")
-    main.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=WAIT_MS)
-    wait_until_rendered(page)
-    exceptions = page.get_by_test_id("stException")
-    assert exceptions.count() == 0, f"{title}: {exceptions.first.inner_text()}"
 
 
 def shot(page: Any, name: str) -> None:
@@ -92,15 +77,9 @@ def test_walk_a_trip_from_planning_to_the_dashboards(
 ) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "failure.png").unlink(missing_ok=True)  # a failure screenshot is only from this run
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context, page, console_errors = open_app(browser, lab_app_url, accept_downloads=True)
     context.set_default_timeout(WAIT_MS)
-    page = context.new_page()
-    console_errors: list[str] = []
-    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
     try:
-        page.goto(lab_app_url)
-        wait_until_rendered(page)
         main = page.get_by_test_id("stMain")
 
         # Plan: choose a trip in planning (starting its workflow if it has not been), then walk a few steps.
