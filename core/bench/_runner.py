@@ -295,17 +295,19 @@ def run_benchmark(
     status: RunStatus = "running"
     try:
         if workers > 1:
-            _run_in_workers(
+            from core.bench._workers import run_cells_in_workers
+
+            run_cells_in_workers(
                 pending,
-                workers,
-                _bench_settings(settings),
-                run_id,
-                routing,
-                concurrency,
-                journal,
-                state,
-                progress,
-                judge_model,
+                workers=workers,
+                settings=_bench_settings(settings),
+                run_id=run_id,
+                routing=routing,
+                concurrency=concurrency,
+                judge_model=judge_model,
+                journal=journal,
+                state=state,
+                progress=progress,
             )
         else:
             _run_sync(
@@ -379,41 +381,6 @@ class RunState:
         if self.budget is not None and self.spent >= self.budget:
             self.stopped = True
         return self.stopped
-
-
-def _run_in_workers(
-    pending: list[tuple[TaskSpec, Case, str]],
-    workers: int,
-    settings: Settings,
-    run_id: str,
-    routing: Mapping[str, str],
-    concurrency: int,
-    journal: Path,
-    state: RunState,
-    progress: bool,
-    judge_model: str | None,
-) -> None:
-    from tqdm.auto import tqdm
-
-    from core.bench._workers import run_cells_in_workers
-
-    bar = tqdm(total=len(pending), desc="bench", unit="cell", disable=not progress, leave=False)
-    try:
-        with journal.open("a", encoding="utf-8") as out:
-            run_cells_in_workers(
-                pending,
-                workers=workers,
-                settings=settings,
-                run_id=run_id,
-                routing=routing,
-                concurrency=concurrency,
-                judge_model=judge_model,
-                journal=out,
-                state=state,
-                bar=bar,
-            )
-    finally:
-        bar.close()
 
 
 async def _run_cells(

@@ -40,6 +40,7 @@ from core.errors import TravelOpsError
 
 if TYPE_CHECKING:
     from multiprocessing.synchronize import Event
+    from pathlib import Path
     from typing import TextIO
 
     from core.bench._suites import Case, TaskSpec
@@ -95,11 +96,33 @@ def run_cells_in_workers(
     routing: Mapping[str, str],
     concurrency: int,
     judge_model: str | None,
+    journal: Path,
+    state: RunState,
+    progress: bool,
+) -> None:
+    """Run ``pending`` in ``workers`` worker processes; results land in ``journal`` and ``state``."""
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(pending), desc="bench", unit="cell", disable=not progress, leave=False)
+    try:
+        with journal.open("a", encoding="utf-8") as out:
+            _run(pending, workers, settings, run_id, routing, concurrency, judge_model, out, state, bar)
+    finally:
+        bar.close()
+
+
+def _run(
+    pending: Sequence[tuple[TaskSpec, Case, str]],
+    workers: int,
+    settings: Settings,
+    run_id: str,
+    routing: Mapping[str, str],
+    concurrency: int,
+    judge_model: str | None,
     journal: TextIO,
     state: RunState,
     bar: Any,
 ) -> None:
-    """Run ``pending`` in ``workers`` forked processes; results land in ``journal`` and ``state``."""
     ctx = _context()
     stop = ctx.Event()
     cells = [(spec.name, case, model) for spec, case, model in pending]  # what a worker needs, picklable
