@@ -16,8 +16,7 @@ from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from core.bench import TASKS, CallOutcome, prepare_workers, run_benchmark
-from core.bench._workers import auto_workers
+from core.bench import TASKS, CallOutcome, auto_workers, prepare_workers, run_benchmark
 from core.config import load_settings
 from core.testing import FakeProvider
 from core.warehouse import Warehouse

@@ -39,7 +39,7 @@ from core.bench._scorers import (
     score_answer,
 )
 from core.bench._suites import DEFAULT_CASES_DIR, TASKS, Case, TaskSpec, load_cases, task_spec
-from core.bench._workers import prepare_workers
+from core.bench._workers import auto_workers, prepare_workers
 
 __all__ = [
     "DEFAULT_CASES_DIR",
@@ -51,6 +51,7 @@ __all__ = [
     "Score",
     "ScorerSpec",
     "TaskSpec",
+    "auto_workers",
     "combine",
     "constraint_score",
     "cost_report",

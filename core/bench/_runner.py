@@ -16,6 +16,7 @@ import asyncio
 import json
 import logging
 import secrets
+import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
@@ -236,7 +237,9 @@ def run_benchmark(
 
     ``workers``: worker processes sharing the cells (see ``core.bench._workers``); None picks one per core
     for a large enough run through the Gateway, 1 runs everything in this process. A custom ``caller`` or
-    ``gateway`` always runs in this process.
+    ``gateway`` always runs in this process. Workers start from multiprocessing's fork server, which imports the
+    calling script's ``__main__`` module: a script that calls this at top level needs an
+    ``if __name__ == "__main__":`` guard (notebooks and ``travelops bench run`` need nothing).
     """
     specs, model_ids = _validate(settings, tasks, models, budget_usd, concurrency)
     if workers is not None and workers < 1:
@@ -287,10 +290,16 @@ def run_benchmark(
     state = RunState(spent=sum(c.cost_usd for c in done.values()), budget=budget_usd)
     if in_process:
         workers = 1
-    elif workers is None:
-        from core.bench._workers import auto_workers
+    else:
+        from core.bench._workers import auto_workers, workers_supported
 
-        workers = auto_workers(concurrency, len(pending))
+        if workers is None:
+            workers = auto_workers(concurrency, len(pending))
+        elif workers > 1 and not workers_supported():
+            raise ValidationError(
+                f"--workers {workers}: worker processes run on Linux only (this is {sys.platform}).",
+                hint="Use --workers 1 (one process) here.",
+            )
     started = time.perf_counter()
     status: RunStatus = "running"
     try:

@@ -26,20 +26,22 @@ import contextlib
 import logging
 import multiprocessing as mp
 import os
+import random
 import signal
 import sys
 import time
 from collections.abc import Mapping, Sequence
 from multiprocessing.connection import Connection, wait
-from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError as PydanticValidationError
 
 from core.bench._runner import CellResult, RunState, gateway_caller, run_cell
 from core.errors import TravelOpsError
 
 if TYPE_CHECKING:
-    from multiprocessing.synchronize import Event
+    from multiprocessing.context import ForkServerContext  # not on Windows: only named for the type checker
     from pathlib import Path
     from typing import TextIO
 
@@ -55,9 +57,14 @@ _GRACE_S = 5.0  # after Ctrl-C: how long the workers may take to finish the call
 _MIN_CELLS_PER_WORKER = 32  # below this a worker costs more than it saves
 
 
+def workers_supported() -> bool:
+    """Worker processes need multiprocessing's fork server; only Linux is tested (macOS has it but is not)."""
+    return sys.platform.startswith("linux")
+
+
 def auto_workers(concurrency: int, cells: int) -> int:
-    """How many worker processes suit a run: one per core, if there is enough work and fork is safe."""
-    if not sys.platform.startswith("linux") or concurrency < 4:
+    """How many worker processes suit a run: one per core, if there is enough work and the platform allows."""
+    if not workers_supported() or concurrency < 4:
         return 1
     return max(1, min(os.cpu_count() or 1, concurrency // 2, cells // _MIN_CELLS_PER_WORKER))
 
@@ -123,11 +130,19 @@ def _run(
     state: RunState,
     bar: Any,
 ) -> None:
+    if state.over_budget():  # resuming a run already at its cap: not one more paid call
+        return
+    workers = min(workers, concurrency, len(pending)) or 1
     ctx = _context()
-    stop = ctx.Event()
+    # A flag in shared memory, read and written without a lock: a worker killed while holding an Event's lock
+    # would leave every other process blocked on it.
+    stop = ctx.RawValue("b", 0)
     cells = [(spec.name, case, model) for spec, case, model in pending]  # what a worker needs, picklable
+    # Shuffled (the same way every time) before dealing: dealt in order, cells come in model-sized strides, so
+    # a worker could get only some models while holding just 1/workers of every model's rate limit.
+    random.Random(0).shuffle(cells)
     shares = [cells[i::workers] for i in range(workers)]
-    limits = _split(max(concurrency, workers), workers)
+    limits = _split(concurrency, workers)
     procs: list[BaseProcess] = []
     conns: list[Connection] = []
     try:
@@ -135,7 +150,18 @@ def _run(
             reader, writer = ctx.Pipe(duplex=False)
             proc = ctx.Process(
                 target=_worker,
-                args=(share, settings, workers, run_id, routing, limit, judge_model, writer, stop),
+                args=(
+                    share,
+                    settings,
+                    workers,
+                    run_id,
+                    routing,
+                    limit,
+                    judge_model,
+                    writer,
+                    stop,
+                    dict(os.environ),
+                ),
                 name=f"travelops-bench-{i + 1}",
                 daemon=True,
             )
@@ -147,11 +173,11 @@ def _run(
         try:
             _collect(conns, journal, state, bar, stop, broken, deadline=None)
         except KeyboardInterrupt:
-            stop.set()
+            stop.value = 1
             _collect(conns, journal, state, bar, stop, broken, deadline=time.monotonic() + _GRACE_S)
             raise
+        _end(procs)
         for proc in procs:
-            proc.join(timeout=_GRACE_S)
             if proc.exitcode not in (0, None) and not broken:
                 broken.append(f"{proc.name} ended with exit code {proc.exitcode}")
         if broken:
@@ -161,14 +187,22 @@ def _run(
                 "or with --workers 1 to run in one process.",
             )
     finally:
-        stop.set()
-        for proc in procs:
-            proc.join(timeout=_GRACE_S)
-            if proc.is_alive():
-                proc.terminate()
-                proc.join(timeout=_GRACE_S)
+        stop.value = 1
+        _end(procs)
         for conn in conns:
             conn.close()
+
+
+def _end(procs: list[BaseProcess]) -> None:
+    """Wait (all together, at most the grace period) for the workers to exit; end the ones still running."""
+    deadline = time.monotonic() + _GRACE_S
+    for proc in procs:
+        proc.join(timeout=max(0.0, deadline - time.monotonic()))
+    late = [p for p in procs if p.is_alive()]
+    for proc in late:
+        proc.terminate()
+    for proc in late:
+        proc.join(timeout=_GRACE_S)
 
 
 def _collect(
@@ -176,7 +210,7 @@ def _collect(
     journal: TextIO,
     state: RunState,
     bar: Any,
-    stop: Event,
+    stop: Any,
     broken: list[str],
     *,
     deadline: float | None,
@@ -196,21 +230,25 @@ def _collect(
                 continue
             kind, body = message[:1], message[1:]
             if kind == _RESULT:
+                try:
+                    cost = CellResult.model_validate_json(body).cost_usd
+                except PydanticValidationError:  # a message torn by Ctrl-C: its cell is run again on resume
+                    continue
                 # One write of a whole line, flushed to the OS: survives SIGKILL of this process.
                 journal.write(body.decode() + "\n")
                 journal.flush()
-                state.spent += CellResult.model_validate_json(body).cost_usd
+                state.spent += cost
                 state.ran += 1
             elif kind == _FAILED:
                 state.failed += 1
                 state.errors.append(body.decode())
             else:
                 broken.append(body.decode())
-                stop.set()
+                stop.value = 1
                 continue
             bar.update(1)
             if state.over_budget():
-                stop.set()
+                stop.value = 1
 
 
 def _worker(
@@ -222,24 +260,28 @@ def _worker(
     concurrency: int,
     judge_model: str | None,
     conn: Connection,
-    stop: Event,
+    stop: Any,
+    environ: dict[str, str],
 ) -> None:
     """A worker's life: its own Gateway (rate limits shared out), its share of the cells, then exit."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it sets ``stop``)
+    # The fork server's environment is from when it started; provider keys may have been set since.
+    os.environ.clear()
+    os.environ.update(environ)
     from core.bench._suites import task_spec
-    from core.gateway import Gateway
-    from core.models import Registry
-
-    registry = Registry.from_settings(settings).with_rate_limit_share(workers)
-    gateway = Gateway(settings, registry=registry)
-    caller = gateway_caller(gateway, run_id)
 
     server = os.getppid()  # the fork server, which exits when the parent does
 
     def wanted() -> bool:
-        return not stop.is_set() and os.getppid() == server
+        return not stop.value and os.getppid() == server
 
-    async def main() -> None:
+    from core.gateway import Gateway
+    from core.models import Registry
+
+    gateway: Gateway | None = None
+
+    async def main(gateway: Gateway) -> None:
+        caller = gateway_caller(gateway, run_id)
         semaphore = asyncio.Semaphore(concurrency)
 
         async def one(task: str, case: Case, model: str) -> None:
@@ -258,7 +300,9 @@ def _worker(
         await asyncio.gather(*(one(*c) for c in share))
 
     try:
-        asyncio.run(main())
+        registry = Registry.from_settings(settings).with_rate_limit_share(workers)
+        gateway = Gateway(settings, registry=registry)
+        asyncio.run(main(gateway))
     except (BrokenPipeError, ConnectionResetError):  # the parent is gone: nothing left to report to
         pass
     except Exception as e:  # reported to the parent, which raises it as the run's error
@@ -268,7 +312,8 @@ def _worker(
             conn.send_bytes(_BROKEN + f"{mp.current_process().name}: {what}".encode())
         raise SystemExit(1) from None
     finally:
-        gateway.drain()
-        gateway.warehouse.close()
+        if gateway is not None:
+            gateway.drain()
+            gateway.warehouse.close()
         with contextlib.suppress(OSError):
             conn.close()

@@ -539,7 +539,7 @@ class BudgetLedger:
                 conn.execute("PRAGMA journal_mode=WAL")
                 return
             except sqlite3.OperationalError as e:
-                if e.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                if (e.sqlite_errorcode & 0xFF) != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
                     raise
                 time.sleep(0.005)
 
@@ -556,7 +556,12 @@ class BudgetLedger:
         if pid != os.getpid():  # forked: a lock inherited from the parent may be held by a thread gone here
             self._writers = pid, lock = os.getpid(), threading.Lock()
         conn = self._conn()
-        with lock:
+        if not lock.acquire(timeout=self._busy_timeout_s):
+            raise sqlite3.OperationalError(
+                f"database is locked: another thread of this process held the budget ledger {self.path} for more "
+                f"than {self._busy_timeout_s:g} s"
+            )
+        try:
             self._begin_immediate(conn)
             try:
                 yield conn
@@ -565,10 +570,12 @@ class BudgetLedger:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+        finally:
+            lock.release()
 
     def _begin_immediate(self, conn: sqlite3.Connection) -> None:
-        conn.execute("PRAGMA busy_timeout = 0")  # BUSY at once; we poll below
         try:
+            conn.execute("PRAGMA busy_timeout = 0")  # BUSY at once; we poll below
             deadline = time.monotonic() + self._busy_timeout_s
             pause = 0.0001
             while True:
@@ -576,7 +583,7 @@ class BudgetLedger:
                     conn.execute("BEGIN IMMEDIATE")
                     return
                 except sqlite3.OperationalError as e:
-                    if e.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                    if (e.sqlite_errorcode & 0xFF) != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
                         raise
                 time.sleep(
                     pause * (0.5 + random.random())

@@ -3,6 +3,7 @@ shared out, a killed worker or parent loses nothing. Real fork-server workers ag
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from pathlib import Path
@@ -76,6 +77,10 @@ def test_the_cost_cap_stops_the_workers_cleanly_and_a_rerun_continues(
     first = _run(settings, cases, workers=2, run_id="capped", budget_usd=0.0006, concurrency=2)
     assert first.status == "stopped_budget" and 0 < first.cells_run < 60
     assert first.cost_usd >= 0.0006 and any("budget" in n for n in first.notes)
+    calls = fake_provider.stats().total
+    again = _run(settings, cases, workers=2, run_id="capped", budget_usd=0.0006)
+    assert again.status == "stopped_budget" and again.cells_run == 0  # already at the cap: no paid call
+    assert fake_provider.stats().total == calls
     second = _run(settings, cases, workers=2, run_id="capped", budget_usd=1.0)
     assert second.status == "finished" and second.cells_skipped == first.cells_run
     assert second.cells_run == 60 - first.cells_run
@@ -93,11 +98,20 @@ def test_rate_limits_are_shared_out_between_workers(tmp_path: Path) -> None:
     assert limited.with_rate_limit_share(1) is limited
 
 
-def test_worker_count_is_checked_and_chosen_sensibly(tmp_path: Path, fake_provider: FakeProvider) -> None:
+def test_worker_count_is_checked_and_chosen_sensibly(
+    tmp_path: Path, fake_provider: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure_fake(fake_provider)
     settings = settings_for(tmp_path, fake_provider.base_url)
     cases = write_ranking_cases(tmp_path / "cases", n=2)
     with pytest.raises(ValidationError, match="--workers must be at least 1"):
         _run(settings, cases, workers=0, run_id="x")
+    # more workers than calls in flight: the concurrency limit holds (one call per worker at most)
+    capped = _run(settings, cases, workers=8, run_id="y", concurrency=2)
+    assert capped.status == "finished" and capped.cells_run == 6
+    monkeypatch.setattr(sys, "platform", "darwin")
+    with pytest.raises(ValidationError, match="worker processes run on Linux only"):
+        _run(settings, cases, workers=2, run_id="z")
     assert auto_workers(concurrency=1, cells=10_000) == 1  # sequential stays in-process
     assert auto_workers(concurrency=16, cells=10) == 1  # too little work to share
     assert 1 <= auto_workers(concurrency=16, cells=10_000) <= (psutil.cpu_count() or 1)

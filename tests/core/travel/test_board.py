@@ -107,8 +107,8 @@ def test_a_day_left_out_of_the_board_holds_nothing(
     [
         ("drop", r"item\(s\) {fado} of the trip are missing"),
         ("twice", r"item {fado} is listed more than once"),
-        ("unknown", r"item 99999 \(in the unscheduled list\) does not exist"),
-        ("foreign", r"item {foreign} \(in the unscheduled list\) belongs to trip {other}"),
+        ("unknown", r"item 99999 \(in the unscheduled list\) is not an item of trip {trip}"),
+        ("foreign", r"item {foreign} \(in the unscheduled list\) is not an item of trip {trip}"),
         ("bad day", r"day 99999 is not a day of trip {trip}"),
         ("not an id", r"'x' in the unscheduled list is not an item id"),
     ],
