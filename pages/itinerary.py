@@ -13,7 +13,7 @@ import streamlit as st
 from app import deps, state
 from app.components import charts, itinerary
 from app.components.feedback import action, empty, guard, show_flash
-from app.components.formatting import money, when
+from app.components.formatting import amount, money, when
 from app.components.widgets import trip_picker
 from core.places import map_points
 from core.travel import Flag, Item, TripPlan
@@ -130,18 +130,20 @@ with guard("loading the itinerary"):
 
     t = plan.totals
     cur = t.currency
-    m = st.columns(5)
-    m[0].metric("Client total", money(t.client_total_cents, cur), help="Sell prices plus the planning fee.")
-    m[1].metric("Cost", money(t.cost_cents, cur))
+    m = st.columns(5)  # the currency goes in the labels: five amounts with it do not fit their columns
+    m[0].metric(
+        f"Client total ({cur})", amount(t.client_total_cents), help="Sell prices plus the planning fee."
+    )
+    m[1].metric(f"Cost ({cur})", amount(t.cost_cents))
     m[2].metric(
-        "Margin", money(t.margin_cents, cur), f"{t.margin_pct}%" if t.margin_pct is not None else None
+        f"Margin ({cur})", amount(t.margin_cents), f"{t.margin_pct}%" if t.margin_pct is not None else None
     )
     m[3].metric(
-        "Commission received", money(t.commission_received_cents, cur),
-        f"{money(t.commission_expected_cents, cur)} expected", delta_color="off",
+        f"Commission received ({cur})", amount(t.commission_received_cents),
+        f"{amount(t.commission_expected_cents)} still to come", delta_color="off",
     )  # fmt: skip
     m[4].metric(
-        "Balance due", money(t.balance_due_cents, cur), help=f"Paid so far: {money(t.paid_cents, cur)}."
+        f"Balance due ({cur})", amount(t.balance_due_cents), help=f"Paid so far: {money(t.paid_cents, cur)}."
     )
     if t.next_payment_date:
         st.caption(f"Next client payment: {money(t.next_payment_cents, cur)} on {when(t.next_payment_date)}.")

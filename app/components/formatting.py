@@ -24,6 +24,11 @@ def money(cents: int | None, currency: str) -> str:
     return "–" if cents is None else format_money(cents, currency)
 
 
+def amount(cents: int | None) -> str:
+    """A trip amount without its currency (``1,234.50``), for a metric whose label names the currency."""
+    return "–" if cents is None else f"{cents / 100:,.2f}"
+
+
 def pct(share: float | None, digits: int = 0) -> str:
     return "–" if share is None or share != share else f"{share * 100:.{digits}f}%"
 
