@@ -46,7 +46,7 @@ with guard("loading the cost dashboard"):
         st.metric(
             "Forecast to month end", usd(status.forecast_month_usd),
             delta=pct(status.forecast_share) + " of budget" if status.forecast_share is not None else None,
-            delta_color="inverse", help=f"Mean of the last {status.window_days} days ({usd(status.run_rate_usd)}/day) "
+            delta_color="inverse" if status.forecast_over_budget else "off", help=f"Mean of the last {status.window_days} days ({usd(status.run_rate_usd)}/day) "
             f"for the {status.days_left} days left.",
         )  # fmt: skip
         if status.forecast_over_budget:

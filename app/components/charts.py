@@ -20,14 +20,14 @@ def gauge(title: str, spent: float, limit: float | None) -> go.Figure:
     if limit is None or limit <= 0:
         indicator = go.Indicator(mode="number", value=spent, number={"prefix": "$", "valueformat": ",.2f"})
     else:
+        share = spent / limit
+        color = "#d62728" if share >= 0.8 else "#b26a00" if share >= 0.5 else "#2ca02c"
         indicator = go.Indicator(
-            mode="gauge+number+delta",
+            mode="gauge+number",
             value=spent,
             number={"prefix": "$", "valueformat": ",.2f"},
-            delta={
-                "reference": limit,
-                "increasing": {"color": "#d62728"},
-                "decreasing": {"color": "#2ca02c"},
+            title={
+                "text": f"<span style='font-size:0.8em;color:{color}'>{share:.0%} of ${limit:,.2f}</span>",
             },
             gauge={
                 "axis": {"range": [0, max(limit, spent) * 1.05]},
@@ -41,7 +41,8 @@ def gauge(title: str, spent: float, limit: float | None) -> go.Figure:
             },
         )
     fig = go.Figure(indicator)
-    fig.update_layout(title={"text": title}, height=230, margin=_MARGIN)
+    # wider side margins: the gauge's end labels (the limit) sit outside the arc
+    fig.update_layout(title={"text": title}, height=250, margin={**_MARGIN, "l": 40, "r": 45, "t": 50})
     return fig
 
 

@@ -40,7 +40,10 @@ def seeded_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A config whose data_dir holds the demo agency and a short usage history (the same seed as `make run`)."""
     root = tmp_path_factory.mktemp("e2e")
     config = root / "travelops.yml"
-    config.write_text(f"data_dir: {root / 'data'}\n")
+    # the budgets of config/travelops.yml, so Costs shows its gauges as it does after `make run`
+    config.write_text(
+        f"data_dir: {root / 'data'}\ncost_optimization: {{daily_limit: 50, monthly_limit: 1000}}\n"
+    )
     _seed(config)
     return config
 
