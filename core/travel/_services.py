@@ -19,6 +19,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
@@ -79,6 +80,8 @@ if TYPE_CHECKING:
 __all__ = ["TravelService"]
 
 M = TypeVar("M", bound=BaseModel)
+# A trip's child record: it hangs off a trip by ``trip_id`` and belongs to that trip's agency.
+C = TypeVar("C", ItineraryOption, Day, Item, PaymentSchedule, Document)
 
 MAX_LIMIT = 500
 _PARTY = "party"
@@ -178,6 +181,28 @@ _DOCS = _Table("documents", Document)
 _USERS = _Table("users", User)
 _AGENCIES = _Table("agencies", Agency)
 _INSTRUCTIONS = _Table("instructions", Instruction, json_columns=["variants"])
+
+
+@dataclass(frozen=True)
+class _ChildKind(Generic[C]):
+    """A kind of record that belongs to a trip: its table, its name in messages (``what``) and in the activity
+    log (``entity``)."""
+
+    table: _Table[C]
+    what: str
+    entity: str
+
+
+_OPTION = _ChildKind(_OPTIONS, "itinerary option", "option")
+_DAY = _ChildKind(_DAYS, "day", "day")
+_ITEM = _ChildKind(_ITEMS, "item", "item")
+_PAYMENT = _ChildKind(_PAYMENTS, "payment", "payment")
+_DOCUMENT = _ChildKind(_DOCS, "document", "document")
+
+# The order a trip's options, days and payments come in (from ``list_*`` and ``get_trip_plan`` alike).
+_OPTION_ORDER = "tier, id"
+_DAY_ORDER = "date, option_id IS NOT NULL, option_id, id"
+_PAYMENT_ORDER = "due_date, id"
 
 
 class TravelService:
@@ -329,16 +354,87 @@ class TravelService:
             trip_id,
         )
 
-    def _child_row(
-        self, conn: sqlite3.Connection, p: Principal, table: str, what: str, row_id: int
-    ) -> sqlite3.Row:
-        return self._row(
+    def _child(self, conn: sqlite3.Connection, p: Principal, kind: _ChildKind[C], row_id: int) -> C:
+        """Record ``row_id`` of a trip's child ``kind`` (option, day, item, ...), if the trip is the
+        principal's agency's; ``NotFound`` naming ``kind.what`` otherwise."""
+        row = self._row(
             conn,
-            f"SELECT x.* FROM {table} x JOIN trips t ON t.id = x.trip_id WHERE x.id = ? AND t.agency_id = ?",
+            f"SELECT x.* FROM {kind.table.name} x JOIN trips t ON t.id = x.trip_id WHERE x.id = ? AND "
+            "t.agency_id = ?",
             (row_id, p.agency_id),
-            what,
+            kind.what,
             row_id,
         )
+        return self._model(kind.table, row)
+
+    @classmethod
+    def _children(cls, conn: sqlite3.Connection, table: _Table[M], trip_id: int, order_by: str) -> list[M]:
+        """Every record of a trip's child ``table``, ordered by ``order_by`` (one of ours, not input)."""
+        rows = conn.execute(f"SELECT * FROM {table.name} WHERE trip_id = ? ORDER BY {order_by}", (trip_id,))
+        return [cls._model(table, r) for r in rows.fetchall()]
+
+    def _list_children(self, p: Principal, trip_id: int, table: _Table[M], order_by: str) -> list[M]:
+        """``_children`` of a trip the principal can see (``NotFound`` otherwise)."""
+        conn = self.store.connection()
+        self._trip_row(conn, p, trip_id)
+        return self._children(conn, table, trip_id, order_by)
+
+    def _add_child(
+        self,
+        p: Principal,
+        kind: _ChildKind[C],
+        trip_id: int,
+        fields: Mapping[str, Any],
+        *,
+        summary: Callable[[C], str],
+        check: Callable[[sqlite3.Connection, C], None] | None = None,
+    ) -> C:
+        """Add a child record to a trip in one transaction: validate ``fields``, ``check`` the record, write it
+        and log ``<entity>.create`` with ``summary(record)``. Returns the record as stored."""
+        what, entity = kind.what, kind.entity
+        self._reject_system(fields, what, also=["trip_id"])
+        record = parse_record(kind.table.model, dict(fields) | {"trip_id": trip_id}, what=what)
+        with self.store.transaction() as conn:
+            self._trip_row(conn, p, trip_id)
+            if check is not None:
+                check(conn, record)
+            row_id = self._insert(conn, kind.table, record)
+            self._log(conn, p, f"{entity}.create", entity, row_id, summary(record), trip_id=trip_id)
+        return self._child(self.store.connection(), p, kind, row_id)
+
+    def _update_child(
+        self,
+        p: Principal,
+        kind: _ChildKind[C],
+        row_id: int,
+        changes: Mapping[str, Any],
+        *,
+        summary: Callable[[C], str],
+        check: Callable[[sqlite3.Connection, C], None] | None = None,
+    ) -> C:
+        """Apply ``changes`` to a trip's child record in one transaction (its ``trip_id`` cannot change):
+        validate, ``check`` the result, write it and log ``<entity>.update`` with ``summary(record)``. Returns
+        the record as stored."""
+        what, entity = kind.what, kind.entity
+        with self.store.transaction() as conn:
+            current = self._child(conn, p, kind, row_id)
+            record = parse_record(
+                kind.table.model, merge(current, changes, what=what, frozen=["trip_id"]), what=what
+            )
+            if check is not None:
+                check(conn, record)
+            self._update(conn, kind.table, row_id, record)
+            self._log(
+                conn,
+                p,
+                f"{entity}.update",
+                entity,
+                row_id,
+                summary(record),
+                trip_id=record.trip_id,
+                details={"changed": sorted(changes)},
+            )
+        return self._child(self.store.connection(), p, kind, row_id)
 
     def _supplier_row(self, conn: sqlite3.Connection, p: Principal, supplier_id: int) -> sqlite3.Row:
         return self._row(
@@ -1049,22 +1145,14 @@ class TravelService:
         """A pricing tier of the proposal. Fields: tier (1..3), label (default Essential/Signature/Ultimate),
         status (draft|sent|accepted|archived), notes. At most one option of a trip is accepted."""
         p.require_write("add an itinerary option")
-        self._reject_system(fields, "itinerary option", also=["trip_id"])
-        record = parse_record(ItineraryOption, fields | {"trip_id": trip_id}, what="itinerary option")
-        with self.store.transaction() as conn:
-            self._trip_row(conn, p, trip_id)
-            self._one_accepted(conn, record, None)
-            option_id = self._insert(conn, _OPTIONS, record)
-            self._log(
-                conn,
-                p,
-                "option.create",
-                "option",
-                option_id,
-                f"Added option {record.tier} '{record.label}'",
-                trip_id=trip_id,
-            )
-        return self.get_option(p, option_id)
+        return self._add_child(
+            p,
+            _OPTION,
+            trip_id,
+            fields,
+            summary=lambda r: f"Added option {r.tier} '{r.label}'",
+            check=lambda conn, r: self._one_accepted(conn, r, None),
+        )
 
     def _one_accepted(self, conn: sqlite3.Connection, record: ItineraryOption, option_id: int | None) -> None:
         if record.status != "accepted":
@@ -1083,55 +1171,33 @@ class TravelService:
             )
 
     def get_option(self, p: Principal, option_id: int) -> ItineraryOption:
-        conn = self.store.connection()
-        return self._model(
-            _OPTIONS, self._child_row(conn, p, "itinerary_options", "itinerary option", option_id)
-        )
+        return self._child(self.store.connection(), p, _OPTION, option_id)
 
     def list_options(self, p: Principal, trip_id: int) -> list[ItineraryOption]:
-        conn = self.store.connection()
-        self._trip_row(conn, p, trip_id)
-        rows = conn.execute(
-            "SELECT * FROM itinerary_options WHERE trip_id = ? ORDER BY tier, id", (trip_id,)
-        ).fetchall()
-        return [self._model(_OPTIONS, r) for r in rows]
+        return self._list_children(p, trip_id, _OPTIONS, _OPTION_ORDER)
 
     def update_option(self, p: Principal, option_id: int, **changes: Any) -> ItineraryOption:
         p.require_write("update an itinerary option")
-        with self.store.transaction() as conn:
-            current = self._model(
-                _OPTIONS, self._child_row(conn, p, "itinerary_options", "itinerary option", option_id)
-            )
-            record = parse_record(
-                ItineraryOption,
-                merge(current, changes, what="itinerary option", frozen=["trip_id"]),
-                what="itinerary option",
-            )
-            self._one_accepted(conn, record, option_id)
-            self._update(conn, _OPTIONS, option_id, record)
-            self._log(
-                conn,
-                p,
-                "option.update",
-                "option",
-                option_id,
-                f"Updated option {record.tier} '{record.label}' ({record.status})",
-                trip_id=record.trip_id,
-                details={"changed": sorted(changes)},
-            )
-        return self.get_option(p, option_id)
+        return self._update_child(
+            p,
+            _OPTION,
+            option_id,
+            changes,
+            summary=lambda r: f"Updated option {r.tier} '{r.label}' ({r.status})",
+            check=lambda conn, r: self._one_accepted(conn, r, option_id),
+        )
 
     def add_day(self, p: Principal, trip_id: int, **fields: Any) -> Day:
         """A day of the itinerary. Fields: date, title, notes, option_id (None = shared by every option)."""
         p.require_write("add a day")
-        self._reject_system(fields, "day", also=["trip_id"])
-        record = parse_record(Day, fields | {"trip_id": trip_id}, what="day")
-        with self.store.transaction() as conn:
-            self._trip_row(conn, p, trip_id)
-            self._check_option(conn, trip_id, record.option_id)
-            day_id = self._insert(conn, _DAYS, record)
-            self._log(conn, p, "day.create", "day", day_id, f"Added day {record.date}", trip_id=trip_id)
-        return self.get_day(p, day_id)
+        return self._add_child(
+            p,
+            _DAY,
+            trip_id,
+            fields,
+            summary=lambda r: f"Added day {r.date}",
+            check=lambda conn, r: self._check_option(conn, r.trip_id, r.option_id),
+        )
 
     def _check_option(self, conn: sqlite3.Connection, trip_id: int, option_id: int | None) -> None:
         if (
@@ -1176,41 +1242,27 @@ class TravelService:
         return [d for d in self.list_days(p, trip_id) if d.option_id == option_id]
 
     def get_day(self, p: Principal, day_id: int) -> Day:
-        return self._model(_DAYS, self._child_row(self.store.connection(), p, "days", "day", day_id))
+        return self._child(self.store.connection(), p, _DAY, day_id)
 
     def list_days(self, p: Principal, trip_id: int) -> list[Day]:
-        conn = self.store.connection()
-        self._trip_row(conn, p, trip_id)
-        rows = conn.execute(
-            "SELECT * FROM days WHERE trip_id = ? ORDER BY date, option_id IS NOT NULL, option_id, id",
-            (trip_id,),
-        )
-        return [self._model(_DAYS, r) for r in rows.fetchall()]
+        return self._list_children(p, trip_id, _DAYS, _DAY_ORDER)
 
     def update_day(self, p: Principal, day_id: int, **changes: Any) -> Day:
         p.require_write("update a day")
-        with self.store.transaction() as conn:
-            current = self._model(_DAYS, self._child_row(conn, p, "days", "day", day_id))
-            record = parse_record(Day, merge(current, changes, what="day", frozen=["trip_id"]), what="day")
-            self._check_option(conn, record.trip_id, record.option_id)
-            self._update(conn, _DAYS, day_id, record)
-            self._log(
-                conn,
-                p,
-                "day.update",
-                "day",
-                day_id,
-                f"Updated day {record.date}",
-                trip_id=record.trip_id,
-                details={"changed": sorted(changes)},
-            )
-        return self.get_day(p, day_id)
+        return self._update_child(
+            p,
+            _DAY,
+            day_id,
+            changes,
+            summary=lambda r: f"Updated day {r.date}",
+            check=lambda conn, r: self._check_option(conn, r.trip_id, r.option_id),
+        )
 
     def remove_day(self, p: Principal, day_id: int) -> None:
         """Delete a day; its items become unscheduled (appended to the unscheduled list, in order)."""
         p.require_write("remove a day")
         with self.store.transaction() as conn:
-            day = self._model(_DAYS, self._child_row(conn, p, "days", "day", day_id))
+            day = self._child(conn, p, _DAY, day_id)
             moving = self._order(conn, day.trip_id, day_id)
             unscheduled = self._order(conn, day.trip_id, None)
             for n, item_id in enumerate(moving):
@@ -1330,7 +1382,7 @@ class TravelService:
         )
 
     def get_item(self, p: Principal, item_id: int) -> Item:
-        return self._model(_ITEMS, self._child_row(self.store.connection(), p, "items", "item", item_id))
+        return self._child(self.store.connection(), p, _ITEM, item_id)
 
     def list_items(self, p: Principal, trip_id: int) -> list[Item]:
         """Every item of the trip: scheduled ones by day date and position, then the unscheduled ones."""
@@ -1347,7 +1399,7 @@ class TravelService:
         """Change an item's fields (to change its day or position use ``move_item`` / ``reorder_items``)."""
         p.require_write("update an item")
         with self.store.transaction() as conn:
-            current = self._model(_ITEMS, self._child_row(conn, p, "items", "item", item_id))
+            current = self._child(conn, p, _ITEM, item_id)
             record = parse_record(
                 Item,
                 merge(current, changes, what="item", frozen=["trip_id", "day_id", "position"]),
@@ -1383,7 +1435,7 @@ class TravelService:
         (default: last), or to another position in its own day. Positions stay dense in both lists."""
         p.require_write("move an item")
         with self.store.transaction() as conn:
-            item = self._model(_ITEMS, self._child_row(conn, p, "items", "item", item_id))
+            item = self._child(conn, p, _ITEM, item_id)
             self._check_day(conn, item.trip_id, day_id)
             old = [i for i in self._order(conn, item.trip_id, item.day_id) if i != item_id]
             conn.execute("UPDATE items SET position = ? WHERE id = ?", (-1_000_000 - item_id, item_id))
@@ -1518,7 +1570,7 @@ class TravelService:
     def remove_item(self, p: Principal, item_id: int) -> None:
         p.require_write("remove an item")
         with self.store.transaction() as conn:
-            item = self._model(_ITEMS, self._child_row(conn, p, "items", "item", item_id))
+            item = self._child(conn, p, _ITEM, item_id)
             conn.execute("DELETE FROM items WHERE id = ?", (item_id,))
             self._write_order(conn, item.trip_id, self._order(conn, item.trip_id, item.day_id))
             delete_doc(conn, "item", item_id)
@@ -1574,54 +1626,25 @@ class TravelService:
     def add_payment(self, p: Principal, trip_id: int, **fields: Any) -> PaymentSchedule:
         """A payment the client owes. Fields: due_date, amount_cents (> 0), description, paid, paid_on."""
         p.require_write("add a payment")
-        self._reject_system(fields, "payment", also=["trip_id"])
-        record = parse_record(PaymentSchedule, fields | {"trip_id": trip_id}, what="payment")
-        with self.store.transaction() as conn:
-            self._trip_row(conn, p, trip_id)
-            payment_id = self._insert(conn, _PAYMENTS, record)
-            self._log(
-                conn,
-                p,
-                "payment.create",
-                "payment",
-                payment_id,
-                f"Scheduled payment '{record.description}' due {record.due_date}",
-                trip_id=trip_id,
-            )
-        return self.get_payment(p, payment_id)
-
-    def get_payment(self, p: Principal, payment_id: int) -> PaymentSchedule:
-        return self._model(
-            _PAYMENTS, self._child_row(self.store.connection(), p, "payments", "payment", payment_id)
+        return self._add_child(
+            p,
+            _PAYMENT,
+            trip_id,
+            fields,
+            summary=lambda r: f"Scheduled payment '{r.description}' due {r.due_date}",
         )
 
+    def get_payment(self, p: Principal, payment_id: int) -> PaymentSchedule:
+        return self._child(self.store.connection(), p, _PAYMENT, payment_id)
+
     def list_payments(self, p: Principal, trip_id: int) -> list[PaymentSchedule]:
-        conn = self.store.connection()
-        self._trip_row(conn, p, trip_id)
-        rows = conn.execute(
-            "SELECT * FROM payments WHERE trip_id = ? ORDER BY due_date, id", (trip_id,)
-        ).fetchall()
-        return [self._model(_PAYMENTS, r) for r in rows]
+        return self._list_children(p, trip_id, _PAYMENTS, _PAYMENT_ORDER)
 
     def update_payment(self, p: Principal, payment_id: int, **changes: Any) -> PaymentSchedule:
         p.require_write("update a payment")
-        with self.store.transaction() as conn:
-            current = self._model(_PAYMENTS, self._child_row(conn, p, "payments", "payment", payment_id))
-            record = parse_record(
-                PaymentSchedule, merge(current, changes, what="payment", frozen=["trip_id"]), what="payment"
-            )
-            self._update(conn, _PAYMENTS, payment_id, record)
-            self._log(
-                conn,
-                p,
-                "payment.update",
-                "payment",
-                payment_id,
-                f"Updated payment '{record.description}'",
-                trip_id=record.trip_id,
-                details={"changed": sorted(changes)},
-            )
-        return self.get_payment(p, payment_id)
+        return self._update_child(
+            p, _PAYMENT, payment_id, changes, summary=lambda r: f"Updated payment '{r.description}'"
+        )
 
     def mark_paid(self, p: Principal, payment_id: int, *, paid_on: date | None = None) -> PaymentSchedule:
         return self.update_payment(p, payment_id, paid=True, paid_on=paid_on or self._clock().date())
@@ -1629,7 +1652,7 @@ class TravelService:
     def remove_payment(self, p: Principal, payment_id: int) -> None:
         p.require_write("remove a payment")
         with self.store.transaction() as conn:
-            payment = self._model(_PAYMENTS, self._child_row(conn, p, "payments", "payment", payment_id))
+            payment = self._child(conn, p, _PAYMENT, payment_id)
             conn.execute("DELETE FROM payments WHERE id = ?", (payment_id,))
             self._log(
                 conn,
@@ -1699,9 +1722,7 @@ class TravelService:
                 trip_id=trip_id,
                 details={"path": str(path)},
             )
-        return self._model(
-            _DOCS, self._child_row(self.store.connection(), p, "documents", "document", doc_id)
-        )
+        return self._child(self.store.connection(), p, _DOCUMENT, doc_id)
 
     def list_documents(self, p: Principal, trip_id: int, *, kind: str | None = None) -> list[Document]:
         """Documents of a trip, newest version first."""
@@ -1796,30 +1817,10 @@ class TravelService:
                 ).fetchall()
                 by_id = {t.id: t for t in self._travelers(conn, rows)}
                 travelers = [by_id[t] for t in trip.party if t in by_id]
-            options = [
-                self._model(_OPTIONS, r)
-                for r in conn.execute(
-                    "SELECT * FROM itinerary_options WHERE trip_id = ? ORDER BY tier, id", (trip_id,)
-                )
-            ]
-            days = [
-                self._model(_DAYS, r)
-                for r in conn.execute(
-                    "SELECT * FROM days WHERE trip_id = ? ORDER BY date, option_id IS NOT NULL, option_id, "
-                    "id",
-                    (trip_id,),
-                )
-            ]
-            items = [
-                self._model(_ITEMS, r)
-                for r in conn.execute("SELECT * FROM items WHERE trip_id = ? ORDER BY position", (trip_id,))
-            ]
-            payments = [
-                self._model(_PAYMENTS, r)
-                for r in conn.execute(
-                    "SELECT * FROM payments WHERE trip_id = ? ORDER BY due_date, id", (trip_id,)
-                )
-            ]
+            options = self._children(conn, _OPTIONS, trip_id, _OPTION_ORDER)
+            days = self._children(conn, _DAYS, trip_id, _DAY_ORDER)
+            items = self._children(conn, _ITEMS, trip_id, "position")
+            payments = self._children(conn, _PAYMENTS, trip_id, _PAYMENT_ORDER)
             supplier_ids = sorted({i.supplier_id for i in items if i.supplier_id is not None})
             suppliers = {
                 s.id: s
