@@ -532,25 +532,40 @@ class BudgetLedger:
         return conn
 
     def _enable_wal(self, conn: sqlite3.Connection) -> None:
-        """Switch the file to WAL, retrying while another connection holds it (busy_timeout is not used)."""
-        deadline = time.monotonic() + self._busy_timeout_s
-        while True:
-            try:
-                conn.execute("PRAGMA journal_mode=WAL")
-                return
-            except sqlite3.OperationalError as e:
-                if (e.sqlite_errorcode & 0xFF) != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
-                    raise
-                time.sleep(0.005)
+        """Switch the file to WAL, waiting while another connection holds it."""
+        self._until_not_busy(conn, "PRAGMA journal_mode=WAL")
+
+    def _until_not_busy(self, conn: sqlite3.Connection, sql: str) -> None:
+        """Run ``sql``, polling every 0.1-2 ms (jittered) while the database is busy, for at most the busy timeout.
+
+        SQLite's own busy handler sleeps 1, 2, 5, 10, ... ms, far longer than our locks are held; extended BUSY codes
+        (e.g. BUSY_RECOVERY after a crashed writer) are waited out too.
+        """
+        try:
+            conn.execute("PRAGMA busy_timeout = 0")  # BUSY at once; we poll below
+            deadline = time.monotonic() + self._busy_timeout_s
+            pause = 0.0001
+            while True:
+                try:
+                    conn.execute(sql)
+                    return
+                except sqlite3.OperationalError as e:
+                    if (e.sqlite_errorcode & 0xFF) != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                        raise
+                time.sleep(
+                    pause * (0.5 + random.random())
+                )  # jittered: waiting processes do not collide again
+                pause = min(pause * 2, 0.002)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_s * 1000)}")
 
     @contextmanager
     def _write(self) -> Generator[sqlite3.Connection, None, None]:
         """One write transaction holding SQLite's write lock from the first read (no lost updates).
 
         Threads of this process take turns on a Python lock first, and the wait for another process's write lock
-        polls every 0.1-2 ms: SQLite's own busy handler sleeps 1, 2, 5, 10, ... ms, which under load (benchmark
-        workers, each call reserving and settling) made a write wait ~15 ms at p90 and ~100 ms at p99 for a lock
-        held ~0.2 ms at a time.
+        polls (``_until_not_busy``): with SQLite's own busy handler, under load (benchmark workers, each call
+        reserving and settling) a write waited ~15 ms at p90 and ~100 ms at p99 for a lock held ~0.2 ms.
         """
         pid, lock = self._writers
         if pid != os.getpid():  # forked: a lock inherited from the parent may be held by a thread gone here
@@ -562,7 +577,7 @@ class BudgetLedger:
                 f"than {self._busy_timeout_s:g} s"
             )
         try:
-            self._begin_immediate(conn)
+            self._until_not_busy(conn, "BEGIN IMMEDIATE")
             try:
                 yield conn
                 conn.execute("COMMIT")
@@ -572,25 +587,6 @@ class BudgetLedger:
                 raise
         finally:
             lock.release()
-
-    def _begin_immediate(self, conn: sqlite3.Connection) -> None:
-        try:
-            conn.execute("PRAGMA busy_timeout = 0")  # BUSY at once; we poll below
-            deadline = time.monotonic() + self._busy_timeout_s
-            pause = 0.0001
-            while True:
-                try:
-                    conn.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as e:
-                    if (e.sqlite_errorcode & 0xFF) != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
-                        raise
-                time.sleep(
-                    pause * (0.5 + random.random())
-                )  # jittered, so waiting processes do not collide again
-                pause = min(pause * 2, 0.002)
-        finally:
-            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_s * 1000)}")
 
     def _applicable(self, user_id: str | None) -> list[tuple[Scope, str, Period, float]]:
         out: list[tuple[Scope, str, Period, float]] = []
