@@ -31,6 +31,7 @@ import signal
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
@@ -94,6 +95,17 @@ def _split(total: int, parts: int) -> list[int]:
     return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What every worker of a run shares (picklable: it travels to the workers through the fork server)."""
+
+    settings: Settings
+    workers: int
+    run_id: str
+    routing: Mapping[str, str]
+    judge_model: str | None
+
+
 def run_cells_in_workers(
     pending: Sequence[tuple[TaskSpec, Case, str]],
     *,
@@ -110,29 +122,27 @@ def run_cells_in_workers(
     """Run ``pending`` in ``workers`` worker processes; results land in ``journal`` and ``state``."""
     from tqdm.auto import tqdm
 
+    if state.over_budget():  # resuming a run already at its cap: not one more paid call
+        return
+    workers = min(workers, concurrency, len(pending)) or 1
+    job = _Job(settings, workers, run_id, dict(routing), judge_model)
     bar = tqdm(total=len(pending), desc="bench", unit="cell", disable=not progress, leave=False)
     try:
         with journal.open("a", encoding="utf-8") as out:
-            _run(pending, workers, settings, run_id, routing, concurrency, judge_model, out, state, bar)
+            _run(pending, job, concurrency, out, state, bar)
     finally:
         bar.close()
 
 
 def _run(
     pending: Sequence[tuple[TaskSpec, Case, str]],
-    workers: int,
-    settings: Settings,
-    run_id: str,
-    routing: Mapping[str, str],
+    job: _Job,
     concurrency: int,
-    judge_model: str | None,
     journal: TextIO,
     state: RunState,
     bar: Any,
 ) -> None:
-    if state.over_budget():  # resuming a run already at its cap: not one more paid call
-        return
-    workers = min(workers, concurrency, len(pending)) or 1
+    workers = job.workers
     ctx = _context()
     # A flag in shared memory, read and written without a lock: a worker killed while holding an Event's lock
     # would leave every other process blocked on it.
@@ -150,18 +160,7 @@ def _run(
             reader, writer = ctx.Pipe(duplex=False)
             proc = ctx.Process(
                 target=_worker,
-                args=(
-                    share,
-                    settings,
-                    workers,
-                    run_id,
-                    routing,
-                    limit,
-                    judge_model,
-                    writer,
-                    stop,
-                    dict(os.environ),
-                ),
+                args=(share, job, limit, writer, stop, dict(os.environ)),
                 name=f"travelops-bench-{i + 1}",
                 daemon=True,
             )
@@ -182,8 +181,8 @@ def _run(
                 broken.append(f"{proc.name} ended with exit code {proc.exitcode}")
         if broken:
             raise TravelOpsError(
-                f"The benchmark run {run_id} stopped: {'; '.join(broken)}.",
-                hint=f"The cells finished so far are kept; run again with --run-id {run_id} to continue, "
+                f"The benchmark run {job.run_id} stopped: {'; '.join(broken)}.",
+                hint=f"The cells finished so far are kept; run again with --run-id {job.run_id} to continue, "
                 "or with --workers 1 to run in one process.",
             )
     finally:
@@ -253,12 +252,8 @@ def _collect(
 
 def _worker(
     share: list[tuple[str, Case, str]],
-    settings: Settings,
-    workers: int,
-    run_id: str,
-    routing: Mapping[str, str],
+    job: _Job,
     concurrency: int,
-    judge_model: str | None,
     conn: Connection,
     stop: Any,
     environ: dict[str, str],
@@ -281,7 +276,7 @@ def _worker(
     gateway: Gateway | None = None
 
     async def main(gateway: Gateway) -> None:
-        caller = gateway_caller(gateway, run_id)
+        caller = gateway_caller(gateway, job.run_id)
         semaphore = asyncio.Semaphore(concurrency)
 
         async def one(task: str, case: Case, model: str) -> None:
@@ -290,7 +285,7 @@ def _worker(
                 if not wanted():
                     return
                 cell = await run_cell(
-                    spec, case, model, run_id, routing[spec.name], caller, gateway, judge_model
+                    spec, case, model, job.run_id, job.routing[spec.name], caller, gateway, job.judge_model
                 )
             if isinstance(cell, str):
                 conn.send_bytes(_FAILED + cell.encode())
@@ -300,8 +295,8 @@ def _worker(
         await asyncio.gather(*(one(*c) for c in share))
 
     try:
-        registry = Registry.from_settings(settings).with_rate_limit_share(workers)
-        gateway = Gateway(settings, registry=registry)
+        registry = Registry.from_settings(job.settings).with_rate_limit_share(job.workers)
+        gateway = Gateway(job.settings, registry=registry)
         asyncio.run(main(gateway))
     except (BrokenPipeError, ConnectionResetError):  # the parent is gone: nothing left to report to
         pass
