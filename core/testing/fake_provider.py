@@ -569,6 +569,9 @@ def main(argv: list[str] | None = None) -> int:
         access_log=False,
         lifespan="off",
         timeout_graceful_shutdown=2,
+        # httptools (a dependency) parses HTTP in C: half the CPU per request of uvicorn's pure-Python h11
+        # (measured 0.5 -> 0.24 ms), which matters because the fake shares the machine with what it serves.
+        http="httptools",
     )
     server = _make_server(config, f"http://{host}:{port}", args.parent_pid)
     server.run(sockets=[sock])
