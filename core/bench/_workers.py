@@ -9,8 +9,10 @@ which is safe across processes) and sends each finished cell to the parent over 
 writes the journal, counts the money against the cost cap (telling the workers to stop when it is reached)
 and draws the progress bar.
 
-Workers come from multiprocessing's fork server, which imports litellm once (about 2.5 s of CPU) and then
-forks a warm worker in milliseconds for every run of this process. Plain fork is not an option: litellm's
+Workers come from multiprocessing's fork server, which imports litellm once (about 2.5 s of CPU), does the lazy
+work of a first Router and call once (``core.bench._warmup``), and then forks a warm worker in milliseconds for
+every run of this process. Each worker builds its Gateway as soon as it starts; its share of the cells follows
+over its pipe. Plain fork is not an option: litellm's
 native runtime does not survive a fork once it has made a call, and spawn would import litellm per worker.
 ``prepare_workers()`` starts the fork server ahead of time (the benchmark does it in its warm-up).
 
@@ -28,6 +30,7 @@ import multiprocessing as mp
 import os
 import random
 import signal
+import struct
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -36,9 +39,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError as PydanticValidationError
-
-from core.bench._runner import CellResult, RunState, gateway_caller, run_cell
+from core.bench._runner import RunState, gateway_caller, run_cell
 from core.errors import TravelOpsError
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ __all__ = ["auto_workers", "prepare_workers", "run_cells_in_workers"]
 logger = logging.getLogger(__name__)
 
 _RESULT, _FAILED, _BROKEN = b"R", b"E", b"X"  # a cell's result, a cell's failure, the worker's failure
+_COST = struct.Struct("<d")  # a result message: kind, the cell's cost, the CellResult as JSON
 _GRACE_S = 5.0  # after Ctrl-C: how long the workers may take to finish the calls in flight
 _MIN_CELLS_PER_WORKER = 32  # below this a worker costs more than it saves
 
@@ -70,7 +72,8 @@ def auto_workers(concurrency: int, cells: int) -> int:
     return max(1, min(os.cpu_count() or 1, concurrency // 2, cells // _MIN_CELLS_PER_WORKER))
 
 
-_PRELOAD = ["litellm.router", "core.gateway", "core.bench._workers"]
+# core.bench._warmup does, once in the fork server, the lazy work of a first Router and call (see there).
+_PRELOAD = ["litellm.router", "core.gateway", "core.bench._workers", "core.bench._warmup"]
 
 
 def _context() -> ForkServerContext:
@@ -156,18 +159,23 @@ def _run(
     procs: list[BaseProcess] = []
     conns: list[Connection] = []
     try:
-        for i, (share, limit) in enumerate(zip(shares, limits, strict=True)):
-            reader, writer = ctx.Pipe(duplex=False)
+        for i, limit in enumerate(limits):
+            ours, theirs = ctx.Pipe()
             proc = ctx.Process(
                 target=_worker,
-                args=(share, job, limit, writer, stop, dict(os.environ)),
+                args=(job, limit, theirs, stop, dict(os.environ)),
                 name=f"travelops-bench-{i + 1}",
                 daemon=True,
             )
             proc.start()
-            writer.close()
+            theirs.close()
             procs.append(proc)
-            conns.append(reader)
+            conns.append(ours)
+        # The shares go after every worker has started: each worker builds its Gateway meanwhile, instead of
+        # the workers starting one after another, each waiting for its share to be pickled through the fork server.
+        for conn, share in zip(conns, shares, strict=True):
+            with contextlib.suppress(OSError):  # a worker that already failed: _collect reports it
+                conn.send(share)
         broken: list[str] = []
         try:
             _collect(conns, journal, state, bar, stop, broken, deadline=None)
@@ -229,12 +237,11 @@ def _collect(
                 continue
             kind, body = message[:1], message[1:]
             if kind == _RESULT:
-                try:
-                    cost = CellResult.model_validate_json(body).cost_usd
-                except PydanticValidationError:  # a message torn by Ctrl-C: its cell is run again on resume
-                    continue
+                # The worker serialised the result (a CellResult) and put its cost in front, so the parent,
+                # which does this for every cell of every worker, need not parse it again.
+                (cost,) = _COST.unpack_from(body)
                 # One write of a whole line, flushed to the OS: survives SIGKILL of this process.
-                journal.write(body.decode() + "\n")
+                journal.write(body[_COST.size :].decode() + "\n")
                 journal.flush()
                 state.spent += cost
                 state.ran += 1
@@ -251,14 +258,13 @@ def _collect(
 
 
 def _worker(
-    share: list[tuple[str, Case, str]],
     job: _Job,
     concurrency: int,
     conn: Connection,
     stop: Any,
     environ: dict[str, str],
 ) -> None:
-    """A worker's life: its own Gateway (rate limits shared out), its share of the cells, then exit."""
+    """A worker's life: its own Gateway (rate limits shared out), then its share of the cells, then exit."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it sets ``stop``)
     # The fork server's environment is from when it started; provider keys may have been set since.
     os.environ.clear()
@@ -275,7 +281,7 @@ def _worker(
 
     gateway: Gateway | None = None
 
-    async def main(gateway: Gateway) -> None:
+    async def main(gateway: Gateway, share: list[tuple[str, Case, str]]) -> None:
         caller = gateway_caller(gateway, job.run_id)
         semaphore = asyncio.Semaphore(concurrency)
 
@@ -290,15 +296,17 @@ def _worker(
             if isinstance(cell, str):
                 conn.send_bytes(_FAILED + cell.encode())
             else:
-                conn.send_bytes(_RESULT + cell.model_dump_json().encode())
+                conn.send_bytes(_RESULT + _COST.pack(cell.cost_usd) + cell.model_dump_json().encode())
 
         await asyncio.gather(*(one(*c) for c in share))
 
     try:
         registry = Registry.from_settings(job.settings).with_rate_limit_share(job.workers)
         gateway = Gateway(job.settings, registry=registry)
-        asyncio.run(main(gateway))
-    except (BrokenPipeError, ConnectionResetError):  # the parent is gone: nothing left to report to
+        gateway.router()
+        share: list[tuple[str, Case, str]] = conn.recv()
+        asyncio.run(main(gateway, share))
+    except (BrokenPipeError, ConnectionResetError, EOFError):  # the parent is gone: nothing left to report to
         pass
     except Exception as e:  # reported to the parent, which raises it as the run's error
         logger.debug("benchmark worker failed", exc_info=True)

@@ -157,3 +157,16 @@ def test_a_killed_worker_stops_the_run_with_a_clear_error_and_a_rerun_finishes_i
         assert again.cells_skipped + again.cells_run == 60
         assert len(results_frame(Warehouse.from_settings(settings), "k")) == 60
         assert again.scores["destination_questions"][GOOD] == 1
+
+
+def test_the_fork_server_warm_up_names_modules_that_exist() -> None:
+    """The warm-up skips a module it cannot import (a litellm upgrade may move one): this notices it instead,
+    before every worker's first call quietly pays for the lazy import again."""
+    import importlib.util
+
+    from core.bench import _warmup
+    from core.bench._workers import _PRELOAD
+
+    assert "core.bench._warmup" in _PRELOAD
+    missing = [name for name in _warmup._LAZY if importlib.util.find_spec(name) is None]
+    assert missing == []
