@@ -96,6 +96,21 @@ def _day(value: date) -> datetime:
 # ----------------------------------------------------------------------------------------------------------
 
 
+_USAGE_COLUMNS: Mapping[str, str | None] = {
+    "task": "task_type",
+    "provider": "model_provider",
+    "user": DIMENSIONS["user"],
+    "model": MODEL_ID_SQL,
+}
+# benchmark_results rows have no user: a user filter leaves them out.
+_BENCH_COLUMNS: Mapping[str, str | None] = {
+    "task": "task_type",
+    "provider": "split_part(model, '/', 1)",
+    "user": None,
+    "model": "model",
+}
+
+
 class UsageFilter(_Frozen):
     """Which ``model_usage`` rows a dashboard looks at. Empty tuples mean "all"; days are inclusive (UTC)."""
 
@@ -106,8 +121,12 @@ class UsageFilter(_Frozen):
     users: tuple[str, ...] = ()  # NO_USER selects rows without a user
     models: tuple[str, ...] = ()  # "provider/name"
 
-    def sql(self, *extra: str) -> tuple[str, list[object]]:
-        """``WHERE ...`` over model_usage columns (and ``extra`` conditions), with its parameters."""
+    def sql(self, *extra: str, columns: Mapping[str, str | None] | None = None) -> tuple[str, list[object]]:
+        """``WHERE ...`` over model_usage columns (and ``extra`` conditions), with its parameters.
+
+        ``columns`` names another table's column per filter ("task", "provider", "user", "model"; each needs a
+        ``created_at``); a filter whose column is None matches no row of it when set."""
+        columns = columns or _USAGE_COLUMNS
         clauses: list[str] = [*extra]
         params: list[object] = []
         if self.since is not None:
@@ -116,13 +135,17 @@ class UsageFilter(_Frozen):
         if self.until is not None:
             clauses.append("created_at < ?")
             params.append(_day(self.until + timedelta(days=1)))
-        for values, column in (
-            (self.tasks, "task_type"),
-            (self.providers, "model_provider"),
-            (self.users, DIMENSIONS["user"]),
-            (self.models, MODEL_ID_SQL),
+        for values, key in (
+            (self.tasks, "task"),
+            (self.providers, "provider"),
+            (self.users, "user"),
+            (self.models, "model"),
         ):
-            if values:
+            if not values:
+                continue
+            if (column := columns[key]) is None:
+                clauses.append("false")
+            else:
                 clauses.append(f"list_contains(?::VARCHAR[], {column})")
                 params.append(list(values))
         return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
@@ -561,24 +584,7 @@ def quality_matrix(warehouse: Warehouse, flt: UsageFilter = _ALL) -> pd.DataFram
     it; benchmark results count too (by their day, task and provider; they have no user, so a user filter
     leaves them out)."""
     cte, params = flt.filtered_cte("status = 'ok'")
-    bench: list[str] = ["score IS NOT NULL"]
-    bench_params: list[object] = []
-    if flt.since is not None:
-        bench.append("created_at >= ?")
-        bench_params.append(_day(flt.since))
-    if flt.until is not None:
-        bench.append("created_at < ?")
-        bench_params.append(_day(flt.until + timedelta(days=1)))
-    for values, column in (
-        (flt.tasks, "task_type"),
-        (flt.providers, "split_part(model, '/', 1)"),
-        (flt.models, "model"),
-    ):
-        if values:
-            bench.append(f"list_contains(?::VARCHAR[], {column})")
-            bench_params.append(list(values))
-    if flt.users:
-        bench.append("false")
+    bench_where, bench_params = flt.sql("score IS NOT NULL", columns=_BENCH_COLUMNS)
     return warehouse.query(
         f"""WITH {cte},
         feedback AS (SELECT request_id, arg_max(score, created_at) AS score FROM quality_feedback GROUP BY request_id),
@@ -588,7 +594,7 @@ def quality_matrix(warehouse: Warehouse, flt: UsageFilter = _ALL) -> pd.DataFram
             FROM filtered f LEFT JOIN feedback fb ON fb.request_id = f.request_id
             UNION ALL
             SELECT model, task_type, score AS q, 'benchmark' AS source
-            FROM benchmark_results WHERE {" AND ".join(bench)}
+            FROM benchmark_results {bench_where}
         )
         SELECT model, task_type, avg(q) AS avg_quality, count(q) AS samples,
                count(q) FILTER (WHERE source = 'feedback') AS feedback_samples,
