@@ -42,7 +42,7 @@ lab: setup
 	$(UV) run jupyter lab --ip $(HOST) --no-browser --notebook-dir notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: setup
-	@for b in bench/*.py; do echo "# $$b" >&2; $(UV) run python $$b || exit 1; done
+	@for b in bench/[!_]*.py; do echo "# $$b" >&2; $(UV) run python $$b || exit 1; done
 
 lint: setup
 	$(UV) run ruff check .

@@ -29,37 +29,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from _usage_rows import generate_usage
+
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000_000
 REPO = Path(__file__).resolve().parents[1]
 MAIN = REPO / "app" / "main.py"
 TIMEOUT_S = 240
 RUNS = 3  # medians: the machine is shared
-
-TASKS = [
-    "general", "client_discovery", "trip_concepts", "trip_summary", "extract_supplier_data", "curate_options",
-    "itinerary_draft", "activity_plan", "verify_trip", "proposal", "client_email", "feedback_revision",
-    "booking_confirmation",
-]  # fmt: skip
-
-# The same generator as bench/warehouse.py, anchored at now (one row every 3 s going back) so today, this
-# month and the last 30 days all have usage.
-GENERATE_SQL = """
-INSERT INTO model_usage
-SELECT 'e' || i, 's' || (i // 8),
-       ['anthropic', 'anthropic', 'openai', 'openai', 'offline'][m + 1],
-       ['claude-haiku-4-5', 'claude-sonnet-4-6', 'gpt-4.1-mini', 'gpt-4.1', 'drafter'][m + 1],
-       $tasks[t + 1],
-       tokens, tokens * 2e-6, 150 + (h >> 24) % 4000, CASE WHEN (h >> 40) % 3 = 0 THEN 0.8 END,
-       make_timestamp($anchor::BIGINT + (i - $rows::BIGINT) * 3000000),
-       'r' || i, 1, 'agent-' || (h >> 44) % 4, 'bench', NULL, NULL, tokens - tokens // 4, tokens // 4, 0, 0,
-       CASE WHEN s < 2 THEN 'error' WHEN s < 7 THEN 'cache_hit' ELSE 'ok' END,
-       CASE WHEN s < 2 THEN 'RateLimitError' END, s BETWEEN 2 AND 6, NULL, 'bench', false, NULL, NULL
-FROM (
-    SELECT range AS i, hash(range) AS h, (h % 5)::INTEGER AS m, ((h >> 8) % 13)::INTEGER AS t,
-           ((h >> 16) % 100)::INTEGER AS s, (300 + (h >> 32) % 5000)::BIGINT AS tokens
-    FROM range($rows)
-)
-"""
 
 
 def timed_ms(fn: Callable[[], object]) -> float:
@@ -98,7 +74,9 @@ def seed(config: Path) -> dict[str, float]:
     anchor = int(datetime.now(UTC).replace(tzinfo=None).timestamp() * 1_000_000)
     t0 = time.perf_counter()
     with wh.connect() as con:
-        con.execute(GENERATE_SQL, {"rows": ROWS, "tasks": TASKS, "anchor": anchor})
+        generate_usage(
+            con, ROWS, anchor
+        )  # anchored at now: today, this month and the last 30 days have usage
     generate_s = time.perf_counter() - t0
     wh.close()
     return {"seed_demo_s": round(seed_s, 2), "generate_s": round(generate_s, 2)}

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+from _usage_rows import TASKS, generate_usage
 
 from core.warehouse import UsageEvent, Warehouse, cost_by_day, p95_by_task
 from core.warehouse._schema import DDL
@@ -41,11 +42,6 @@ MODELS = [
     ("openai", "gpt-4.1"),
     ("offline", "drafter"),
 ]
-TASKS = [
-    "general", "client_discovery", "trip_concepts", "trip_summary", "extract_supplier_data", "curate_options",
-    "itinerary_draft", "activity_plan", "verify_trip", "proposal", "client_email", "feedback_revision",
-    "booking_confirmation",
-]  # fmt: skip
 
 
 def record_events(wh: Warehouse, n: int) -> list[int]:
@@ -123,25 +119,6 @@ def bench_ingest(root: Path) -> dict[str, float]:
     }
 
 
-GENERATE_SQL = """
-INSERT INTO model_usage
-SELECT 'e' || i, 's' || (i // 8),
-       ['anthropic', 'anthropic', 'openai', 'openai', 'offline'][m + 1],
-       ['claude-haiku-4-5', 'claude-sonnet-4-6', 'gpt-4.1-mini', 'gpt-4.1', 'drafter'][m + 1],
-       $tasks[t + 1],
-       tokens, tokens * 2e-6, 150 + (h >> 24) % 4000, CASE WHEN (h >> 40) % 3 = 0 THEN 0.8 END,
-       make_timestamp(1764115200000000::BIGINT + (i - $rows::BIGINT) * 3000000),
-       'r' || i, 1, 'agent-' || (h >> 44) % 4, 'bench', NULL, NULL, tokens - tokens // 4, tokens // 4, 0, 0,
-       CASE WHEN s < 2 THEN 'error' WHEN s < 7 THEN 'cache_hit' ELSE 'ok' END,
-       CASE WHEN s < 2 THEN 'RateLimitError' END, s BETWEEN 2 AND 6, NULL, 'bench', false, NULL, NULL
-FROM (
-    SELECT range AS i, hash(range) AS h, (h % 5)::INTEGER AS m, ((h >> 8) % 13)::INTEGER AS t,
-           ((h >> 16) % 100)::INTEGER AS s, (300 + (h >> 32) % 5000)::BIGINT AS tokens
-    FROM range($rows)
-)
-"""
-
-
 def median_ms(fn: Callable[[], object]) -> float:
     fn()  # warm the page cache and the code path
     runs = []
@@ -156,7 +133,7 @@ def bench_queries(root: Path) -> dict[str, float]:
     wh = Warehouse(root / "queries")
     t0 = time.perf_counter()
     with wh.connect() as con:
-        con.execute(GENERATE_SQL, {"rows": QUERY_ROWS, "tasks": TASKS})
+        generate_usage(con, QUERY_ROWS, anchor_us=1764115200000000)
     generate_s = time.perf_counter() - t0
 
     out: dict[str, float] = {"query_rows": QUERY_ROWS, "generate_s": round(generate_s, 2)}
