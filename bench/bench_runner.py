@@ -27,6 +27,7 @@ from typing import Any
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from core.bench import TASKS, CallOutcome, auto_workers, load_cases, prepare_workers, run_benchmark
+from core.bench._workers import _split
 from core.config import Settings, load_settings
 from core.testing import FakeProvider
 from core.warehouse import Warehouse
@@ -73,7 +74,7 @@ def _litellm_only(settings: Settings, calls: list[Call], concurrency: int, worke
     def per_call_ms(batch: list[Call], limit: int, procs: int) -> float:
         out = ctx.Queue()
         shares = [batch[i::procs] for i in range(procs)]
-        limits = [limit // procs + (1 if i < limit % procs else 0) for i in range(procs)]
+        limits = _split(limit, procs)  # as the runner splits its concurrency
         started = [
             ctx.Process(target=_router_calls, args=(settings, share, lim, procs, out))
             for share, lim in zip(shares, limits, strict=True)

@@ -12,8 +12,8 @@ and draws the progress bar.
 Workers come from multiprocessing's fork server, which imports litellm once (about 2.5 s of CPU), does the lazy
 work of a first Router and call once (``core.bench._warmup``), and then forks a warm worker in milliseconds for
 every run of this process. Each worker builds its Gateway as soon as it starts; its share of the cells follows
-over its pipe. Plain fork is not an option: litellm's
-native runtime does not survive a fork once it has made a call, and spawn would import litellm per worker.
+over its pipe. Plain fork is not an option: litellm's native runtime does not survive a fork once it has made a
+call, and spawn would import litellm per worker.
 ``prepare_workers()`` starts the fork server ahead of time (the benchmark does it in its warm-up).
 
 A worker stops taking cells when the parent sets the stop event, or when the parent is gone (killed): its
