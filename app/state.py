@@ -62,6 +62,7 @@ PLAN_NEW_PREFIX: Final = "plan.new."  # + field: the "new trip" form's inputs
 PLAN_NEW_FORM: Final = "plan.new.form"
 PLAN_START: Final = "plan.start"  # the "Start planning this trip" button
 PLAN_TICK_PREFIX: Final = "plan.tick."  # + "<trip>.<step>.<index>": a checklist checkbox
+PLAN_TICKS_SHOWN: Final = "plan.ticks_shown"  # checkbox key -> the value it showed at the end of the last run
 PLAN_FORCE: Final = "plan.force"  # "Mark step done" moves on past unticked items
 PLAN_DONE: Final = "plan.done"  # the "Mark step done" button
 PLAN_GOTO: Final = "plan.goto"  # the "go to step" selectbox

@@ -121,16 +121,34 @@ def tracker(status: WorkflowStatus) -> None:
 
 
 def checklist(trip_id: int, sp: StepProgress) -> None:
-    """The step's checkboxes (each saved on change), the force option and "Mark step done"."""
+    """The step's checkboxes (each saved on change), the force option and "Mark step done".
+
+    A box is saved by its callback. Streamlit drops a callback when the person's next click arrives while
+    callbacks run (the new rerun interrupts it at its first ``st`` call), and the box then shows a tick the
+    store never got. So every run also compares each box with what it showed at the end of the run before:
+    a box the person changed that the store does not have is saved here, and a box that differs from the store
+    although nobody touched it (the store changed elsewhere) is left alone; then both are drawn again from the
+    store (a save refused, say for a read-only user, shows its message and the box as it is stored)."""
     n = sp.step.number
+    shown: dict[str, bool] = st.session_state.setdefault(state.PLAN_TICKS_SHOWN, {})
+    redraw: list[str] = []
     for i, item in enumerate(sp.step.checklist):
         key = f"{state.PLAN_TICK_PREFIX}{trip_id}.{n}.{i}"
-        st.checkbox(
+        value = st.checkbox(
             item,
             value=item in sp.ticked,
             key=key,
             on_change=run("ticking", lambda i=i, key=key: tick(trip_id, n, i, key)),
         )
+        if value != (item in sp.ticked):
+            redraw.append(key)
+            if key in shown and value != shown[key]:
+                action("ticking", lambda i=i, key=key: tick(trip_id, n, i, key))
+        shown[key] = value
+    if redraw:
+        for key in redraw:
+            del st.session_state[key], shown[key]
+        st.rerun()  # the tracker above was drawn before the store changed
     st.checkbox("Force: move on with unticked items (they are noted on the step)", key=state.PLAN_FORCE)
     st.button(
         "Mark step done", type="primary", icon=":material/task_alt:", key=state.PLAN_DONE,

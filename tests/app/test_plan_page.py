@@ -81,6 +81,39 @@ def test_ticking_a_checklist_item_is_saved_in_the_workflow(demo_env: AppEnv) -> 
     assert STEPS[step - 1].checklist[item] in status_of(demo_env, trip_id).steps[step - 1].ticked
 
 
+def test_a_tick_whose_callback_never_ran_is_saved_by_the_next_run(demo_env: AppEnv) -> None:
+    """Streamlit drops a widget's callback when the person's next click arrives while callbacks run; the box
+    then holds the tick and the store does not. Here the box's value is set without its callback (through
+    session state, as that lost callback leaves it): the page's run saves it and says so."""
+    trip_id, step = trip_at_a_step(demo_env)
+    item = STEPS[step - 1].checklist.index(status_of(demo_env, trip_id).steps[step - 1].unticked[0])
+    at = plan_for(trip_id)
+
+    at.session_state[tick_key(trip_id, step, item)] = True
+    at.run()
+
+    assert problems(at) == []
+    assert STEPS[step - 1].checklist[item] in status_of(demo_env, trip_id).steps[step - 1].ticked
+    assert at.checkbox(key=tick_key(trip_id, step, item)).value
+    assert any(f"Ticked '{STEPS[step - 1].checklist[item]}'" in t for t in texts(at.success))
+
+
+def test_a_box_the_store_changed_elsewhere_is_drawn_from_the_store(demo_env: AppEnv) -> None:
+    trip_id, step = trip_at_a_step(demo_env)
+    item = STEPS[step - 1].checklist.index(status_of(demo_env, trip_id).steps[step - 1].unticked[0])
+    at = plan_for(trip_id)
+    assert not at.checkbox(key=tick_key(trip_id, step, item)).value
+
+    with TravelService.open(demo_env.settings()) as service:  # another agent ticks it
+        Workflow(service).tick(ME, trip_id, step, item)
+    at.run()
+
+    assert problems(at) == []
+    assert at.checkbox(key=tick_key(trip_id, step, item)).value
+    at.checkbox(key=tick_key(trip_id, step, item)).uncheck().run()  # and the box still works both ways
+    assert STEPS[step - 1].checklist[item] not in status_of(demo_env, trip_id).steps[step - 1].ticked
+
+
 def test_mark_step_done_refuses_naming_the_unticked_items_then_advances_with_force(demo_env: AppEnv) -> None:
     trip_id, step = trip_at_a_step(demo_env)
     unticked = status_of(demo_env, trip_id).steps[step - 1].unticked
