@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from browser_helpers import ARTIFACTS as ALL_ARTIFACTS
 from browser_helpers import WAIT_MS, open_app, open_page, wait_until_rendered
+from playwright.sync_api import expect
 
 ARTIFACTS = ALL_ARTIFACTS / "walk"
 FAKE_MODEL = "assistant"  # the lab provider's model in conftest's lab_config
@@ -52,18 +53,32 @@ def chosen_trip(page: Any) -> str:
 
 
 def walk_one_step(page: Any) -> None:
-    """Tick every item of the current step's checklist, click "Mark step done", see the next step current."""
+    """Tick every item of the current step's checklist, click "Mark step done", see the next step current.
+
+    The tracker counts what the store holds ("N. Title · k/n" after its status icon), so each click waits for
+    its tick to be stored before the next: a generic "page settled" wait can pass before a click's rerun has
+    even started."""
     main = page.get_by_test_id("stMain")
     before = current_step(page)
+
+    def tracked(count: int | str) -> Any:
+        return main.get_by_text(re.compile(rf"(^|\s){before}\. .+ · {count}/(\d+)$")).first
+
+    line = tracked(r"\d+")
+    line.wait_for(timeout=WAIT_MS)
+    match = re.search(r"· (\d+)/(\d+)$", line.inner_text())
+    assert match, line.inner_text()
+    ticked, n = int(match.group(1)), int(match.group(2))
     items = main.get_by_test_id("stCheckbox").filter(has_not_text="Force:")
-    n = items.count()
-    assert n > 0, f"step {before} shows no checklist"
+    expect(items).to_have_count(n, timeout=WAIT_MS)
+    wait_until_rendered(page)
     for i in range(n):
         if not items.nth(i).get_by_role("checkbox").is_checked():
             items.nth(i).locator("label").click()
-            wait_until_rendered(page)
-    # the tracker counts what the store holds: "N. Title · n/n" (after its status icon) once every tick is saved
-    main.get_by_text(re.compile(rf"(^|\s){before}\. .+ · {n}/{n}$")).wait_for(timeout=WAIT_MS)
+            ticked += 1
+            tracked(ticked).wait_for(timeout=WAIT_MS)
+    assert ticked == n, f"step {before}: {ticked} of {n} items ticked"
+    wait_until_rendered(page)
     main.get_by_role("button", name=re.compile("Mark step done")).click()
     main.get_by_role("heading", name=re.compile(rf"^Step {before + 1}: ")).wait_for(timeout=WAIT_MS)
     wait_until_rendered(page)
