@@ -11,8 +11,11 @@ WAIT_MS = 60_000
 
 
 def wait_until_rendered(page: Any) -> None:
-    """The page's title has arrived, no script run is in progress, and the page has stopped growing."""
+    """The page's title has arrived, no script run is in progress, and the page has stopped growing for a
+    second, watched from this call on (a count remembered from an earlier call could let a wait right after a
+    click pass before the click's rerun has started)."""
     page.wait_for_selector('[data-testid="stMain"] [data-testid="stHeading"]', timeout=WAIT_MS)
+    page.evaluate("() => { window.__lastCount = -1; }")
     page.wait_for_function(
         """() => {
             const busy = document.querySelector('[data-testid="stStatusWidget"]');
