@@ -133,14 +133,14 @@ def checklist(trip_id: int, sp: StepProgress) -> None:
     shown: dict[str, bool] = st.session_state.setdefault(state.PLAN_TICKS_SHOWN, {})
     redraw: list[str] = []
     for i, item in enumerate(sp.step.checklist):
-        key = f"{state.PLAN_TICK_PREFIX}{trip_id}.{n}.{i}"
+        key, stored = f"{state.PLAN_TICK_PREFIX}{trip_id}.{n}.{i}", item in sp.ticked
         value = st.checkbox(
             item,
-            value=item in sp.ticked,
+            value=stored,
             key=key,
             on_change=run("ticking", lambda i=i, key=key: tick(trip_id, n, i, key)),
         )
-        if value != (item in sp.ticked):
+        if value != stored:
             redraw.append(key)
             if key in shown and value != shown[key]:
                 action("ticking", lambda i=i, key=key: tick(trip_id, n, i, key))
