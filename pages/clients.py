@@ -142,7 +142,7 @@ with guard("creating a client"):
                 show_problems(e.problems, slots)
             else:
                 draft = {k: values[k] for k in ("name", "email", "phone")}
-                matches = deps.travel().find_duplicates(deps.principal(), draft)
+                matches = deps.travel().likely_duplicates(deps.principal(), draft)
                 if matches:
                     pending = {
                         "values": values,

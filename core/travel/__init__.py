@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from core.travel._migrations import SCHEMA_VERSION
     from core.travel._models import (
         DEFAULT_TIER_LABELS,
+        DUPLICATE_CLIENT_SCORE,
         ActivityEntry,
         Agency,
         Client,
@@ -84,6 +85,7 @@ _LAZY: dict[str, str] = {
     "city_timezone": "core.travel._codes",
     "SCHEMA_VERSION": "core.travel._migrations",
     "DEFAULT_TIER_LABELS": "core.travel._models",
+    "DUPLICATE_CLIENT_SCORE": "core.travel._models",
     "ActivityEntry": "core.travel._models",
     "Agency": "core.travel._models",
     "Client": "core.travel._models",
@@ -133,6 +135,7 @@ __all__ = [
     "COUNTRIES",
     "CURRENCIES",
     "DEFAULT_TIER_LABELS",
+    "DUPLICATE_CLIENT_SCORE",
     "PHASES",
     "SCHEMA_VERSION",
     "STEPS",

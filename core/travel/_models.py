@@ -706,10 +706,21 @@ class ClientDraft(_Record):
     date_of_birth: date | None = None
 
 
+DUPLICATE_CLIENT_SCORE = 0.9
+"""The one duplicate-client policy: a ``Match`` scoring at least this is the same client. The Clients page asks
+before creating it, the travel-db MCP tool refuses it (unless ``allow_duplicate``), and the D1 importer merges the
+person into that household; a lower score is only "possibly the same" (the importer reports it)."""
+
+
 class Match(_Record):
     client: Client
     score: float  # 0..1
     why: str
+
+    @property
+    def is_duplicate(self) -> bool:
+        """True when the policy (``DUPLICATE_CLIENT_SCORE``) calls this the same client."""
+        return self.score >= DUPLICATE_CLIENT_SCORE
 
 
 class Flag(_Record):

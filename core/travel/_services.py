@@ -746,6 +746,11 @@ class TravelService:
             matches.append(Match(client=client, score=round(min(1.0, score + boost), 3), why=why))
         return sorted(matches, key=lambda m: (-m.score, m.client.id or 0))
 
+    def likely_duplicates(self, p: Principal, draft: ClientDraft | Mapping[str, Any]) -> list[Match]:
+        """The matches of ``find_duplicates`` that the duplicate-client policy (``DUPLICATE_CLIENT_SCORE``)
+        calls the same client, best first: what the Clients page asks about and the MCP tool refuses."""
+        return [m for m in self.find_duplicates(p, draft) if m.is_duplicate]
+
     @staticmethod
     def _name_similarity(
         conn: sqlite3.Connection, name: str, client_id: int, *, born: date | None = None

@@ -96,7 +96,6 @@ Outcome = Literal["imported", "merged", "unchanged", "skipped"]
 
 _FIELD_WORDS = {"documents": "travel documents", "date_of_birth": "date of birth"}
 _PLAIN_ROLES = frozenset({"primary", "lead", "main", "traveler", "traveller", "client"})
-MERGE_SCORE = 0.9  # find_duplicates score from which a person joins an existing household
 MAX_RANGE_DAYS = 120  # longer trips get days only for the dates that have something on them
 HELD = "held back: the travel service cannot append past activity yet; nothing of it was imported"
 
@@ -1286,8 +1285,8 @@ class _Importer:
             matches = self.svc.find_duplicates(self.p, draft)
         except RecordInvalid:
             return None, []
-        sure = [m for m in matches if m.score >= MERGE_SCORE and m.client.id is not None]
-        return (sure[0] if sure else None), [m for m in matches if m.score < MERGE_SCORE][:2]
+        sure = [m for m in matches if m.is_duplicate and m.client.id is not None]
+        return (sure[0] if sure else None), [m for m in matches if not m.is_duplicate][:2]
 
     def _traveler_with(self, client_id: int, external_id: str) -> int | None:
         for t in self.svc.list_travelers(self.p, client_id, include_archived=True):
@@ -1454,7 +1453,7 @@ class _Importer:
             found = self.by_email.get(ref.email.lower())
             if found is None:
                 matches = self.svc.find_duplicates(self.p, ClientDraft(email=ref.email))
-                if matches and matches[0].score >= MERGE_SCORE and matches[0].client.id is not None:
+                if matches and matches[0].is_duplicate and matches[0].client.id is not None:
                     household = matches[0].client.id
                     travelers = self.svc.list_travelers(self.p, household)
                     same = [t for t in travelers if t.email and t.email.lower() == ref.email.lower()]

@@ -439,7 +439,7 @@ def _duplicate_check(backend: Backend, client: ClientInput, travelers: Sequence[
         for t in travelers
     ]
     for draft in drafts:
-        matches = [m for m in service.find_duplicates(p, draft) if m.score >= 0.8]
+        matches = service.likely_duplicates(p, draft)
         if matches:
             best = matches[0]
             raise ToolError(
