@@ -69,15 +69,16 @@ if TYPE_CHECKING:
     from core.travel._services import TravelService
     from core.travel._store import StoreBusy, TravelStore
     from core.travel._totals import compute_totals
-    from core.travel.d1 import D1DumpError, ImportReport, RowIssue, TableCounts, import_d1
+    from core.travel.d1._importer import import_d1
+    from core.travel.d1._report import D1DumpError, ImportReport, RowIssue, TableCounts
     from core.travel.workflow import PHASES, STEPS, Step, StepProgress, Workflow, WorkflowStatus, get_step
 
 _LAZY: dict[str, str] = {
-    "import_d1": "core.travel.d1",
-    "ImportReport": "core.travel.d1",
-    "RowIssue": "core.travel.d1",
-    "TableCounts": "core.travel.d1",
-    "D1DumpError": "core.travel.d1",
+    "import_d1": "core.travel.d1._importer",
+    "ImportReport": "core.travel.d1._report",
+    "RowIssue": "core.travel.d1._report",
+    "TableCounts": "core.travel.d1._report",
+    "D1DumpError": "core.travel.d1._report",
     "CHECKS": "core.travel._checks",
     "run_checks": "core.travel._checks",
     "COUNTRIES": "core.travel._codes",

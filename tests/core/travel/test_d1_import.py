@@ -29,11 +29,7 @@ from core.errors import PermissionDenied
 from core.security import Principal
 from core.travel import Item, RecordInvalid, Traveler, TravelService, Trip
 from core.travel.d1 import D1DumpError, ImportReport, import_d1
-from core.travel.d1 import _cents as read_cents
-from core.travel.d1 import _date as read_date
-from core.travel.d1 import _split_name as split_name
-from core.travel.d1 import _time_range as read_times
-from core.travel.d1 import _Unreadable as Unreadable
+from core.travel.d1.values import Unreadable, read_cents, read_date, read_times, split_name
 
 ROOT = Path(__file__).parents[3]
 

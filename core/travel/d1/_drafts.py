@@ -1,0 +1,78 @@
+"""Drafts: what one original row becomes, before anything is written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+__all__ = ["ItemDraft", "PartyRef", "Person", "Row", "TripDraft"]
+
+
+@dataclass
+class Row:
+    """One original row's outcome and its notes for the report."""
+
+    table: str
+    key: str
+    fixes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Person(Row):
+    external_id: str = ""
+    client_name: str | None = None
+    first: str | None = None
+    last: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    date_of_birth: date | None = None
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    preferences: dict[str, Any] = field(default_factory=dict)
+    loyalty: list[dict[str, str]] = field(default_factory=list)
+    client_notes: list[str] = field(default_factory=list)
+    traveler_notes: list[str] = field(default_factory=list)
+    group: tuple[str, str, str] | None = None  # (external id, household name, group table key)
+    skip: str | None = None
+
+
+@dataclass
+class PartyRef:
+    """Someone a trip names: by original client id, by email, or only by name."""
+
+    row: Row
+    client_key: tuple[str, str] | None = None  # (table, original id)
+    email: str | None = None
+    name: str | None = None
+    role: str | None = None
+    notes: str | None = None
+
+
+@dataclass
+class ItemDraft:
+    on: date | None  # the day it sits on; None = unscheduled
+    fields: dict[str, Any]
+    order: int = 0
+
+
+@dataclass
+class TripDraft(Row):
+    external_id: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+    days: dict[date, tuple[str, list[str]]] = field(default_factory=dict)
+    items: list[ItemDraft] = field(default_factory=list)
+    payments: list[dict[str, Any]] = field(default_factory=list)
+    party: list[PartyRef] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    children: list[Row] = field(default_factory=list)  # rows of other tables folded into this trip
+    zone: str | None = None
+
+    def start(self) -> date | None:
+        value = self.fields.get("start_date")
+        return value if isinstance(value, date) else None
+
+    def end(self) -> date | None:
+        value = self.fields.get("end_date")
+        return value if isinstance(value, date) else None
