@@ -109,7 +109,7 @@ def read_json(value: Any, kind: type[list[Any]] | type[dict[str, Any]]) -> Any:
 
 
 def read_date(value: Any) -> date | None:
-    """A calendar date from the formats the original system produced (see the module docstring)."""
+    """A calendar date from the formats the original system produced (the list is in docs/d1-import.md, "Dates")."""
     if is_blank(value):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
