@@ -15,8 +15,8 @@ class Row:
 
     table: str
     key: str
-    fixes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    fixes: list[str] = field(default_factory=list[str])
+    warnings: list[str] = field(default_factory=list[str])
 
 
 @dataclass
@@ -29,11 +29,11 @@ class Person(Row):
     phone: str | None = None
     address: str | None = None
     date_of_birth: date | None = None
-    documents: list[dict[str, Any]] = field(default_factory=list)
-    preferences: dict[str, Any] = field(default_factory=dict)
-    loyalty: list[dict[str, str]] = field(default_factory=list)
-    client_notes: list[str] = field(default_factory=list)
-    traveler_notes: list[str] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
+    preferences: dict[str, Any] = field(default_factory=dict[str, Any])
+    loyalty: list[dict[str, str]] = field(default_factory=list[dict[str, str]])
+    client_notes: list[str] = field(default_factory=list[str])
+    traveler_notes: list[str] = field(default_factory=list[str])
     group: tuple[str, str, str] | None = None  # (external id, household name, group table key)
     skip: str | None = None
 
@@ -60,13 +60,13 @@ class ItemDraft:
 @dataclass
 class TripDraft(Row):
     external_id: str = ""
-    fields: dict[str, Any] = field(default_factory=dict)
-    days: dict[date, tuple[str, list[str]]] = field(default_factory=dict)
-    items: list[ItemDraft] = field(default_factory=list)
-    payments: list[dict[str, Any]] = field(default_factory=list)
-    party: list[PartyRef] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    children: list[Row] = field(default_factory=list)  # rows of other tables folded into this trip
+    fields: dict[str, Any] = field(default_factory=dict[str, Any])
+    days: dict[date, tuple[str, list[str]]] = field(default_factory=dict[date, tuple[str, list[str]]])
+    items: list[ItemDraft] = field(default_factory=list[ItemDraft])
+    payments: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
+    party: list[PartyRef] = field(default_factory=list[PartyRef])
+    notes: list[str] = field(default_factory=list[str])
+    children: list[Row] = field(default_factory=list[Row])  # rows of other tables folded into this trip
     zone: str | None = None
 
     def start(self) -> date | None:

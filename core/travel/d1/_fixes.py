@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from core.travel._models import RecordInvalid, parse_record
+from core.travel.d1.values import is_list, is_object
 
 __all__ = ["fit"]
 
@@ -23,12 +24,12 @@ def _drop(data: dict[str, Any], path: str) -> str:
     parts = path.split(".")
     node: Any = data
     for i, part in enumerate(parts):
-        if isinstance(node, list) and part.isdigit():
+        if is_list(node) and part.isdigit():
             index = int(part)
             if index < len(node):
                 node.pop(index)
             return ".".join(parts[: i + 1])
-        if not isinstance(node, dict) or part not in node:
+        if not is_object(node) or part not in node:
             return path
         if i == len(parts) - 1 or not isinstance(node[part], (dict, list)):
             node.pop(part)

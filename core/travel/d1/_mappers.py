@@ -10,7 +10,15 @@ from typing import Any
 from core.security import mask_secret
 from core.travel._codes import normalize_place
 from core.travel.d1._drafts import Row
-from core.travel.d1.values import Unreadable, clean_text, is_blank, pick, read_json
+from core.travel.d1.values import (
+    Unreadable,
+    clean_text,
+    is_blank,
+    is_list,
+    is_object,
+    pick,
+    read_json,
+)
 
 __all__ = [
     "cost_lines",
@@ -45,9 +53,9 @@ def row_key(table_key: str, row: Mapping[str, Any], n: int) -> str:
 
 def plain(value: Any) -> str:
     """A JSON value as one readable line."""
-    if isinstance(value, dict):
+    if is_object(value):
         return "; ".join(f"{k.replace('_', ' ')}: {plain(v)}" for k, v in value.items() if not is_blank(v))
-    if isinstance(value, list):
+    if is_list(value):
         return ", ".join(plain(v) for v in value if not is_blank(v))
     return " ".join(str(value).split())
 
@@ -57,22 +65,22 @@ _SECRET_WORDS = frozenset({"number", "no", "num", "id", "policy", "ktn", "redres
 
 def masked_text(value: Any) -> str:
     """Like ``plain``, with anything that looks like a document or policy number masked."""
-    if isinstance(value, dict):
-        parts = []
+    if is_object(value):
+        parts: list[str] = []
         for k, v in value.items():
             if is_blank(v):
                 continue
             secret = bool(set(normalize_place(k).split()) & _SECRET_WORDS)
             parts.append(f"{k.replace('_', ' ')}: {mask_secret(str(v)) if secret else masked_text(v)}")
         return "; ".join(parts)
-    if isinstance(value, list):
+    if is_list(value):
         return ", ".join(masked_text(v) for v in value if not is_blank(v))
     text = " ".join(str(value).split())
     return re.sub(r"\b(?=[A-Z0-9-]*\d)[A-Z0-9-]{6,}\b", lambda m: mask_secret(m[0]), text)
 
 
 def read_address(value: Any) -> str | None:
-    if isinstance(value, dict):
+    if is_object(value):
         parts = [
             clean_text(value.get(k))
             for k in ("street", "line1", "address", "line2", "city", "state", "postal_code", "zip", "country")
@@ -130,9 +138,9 @@ def read_preferences(raw: Any) -> tuple[dict[str, Any], str]:
     if is_blank(raw):
         return prefs, ""
     pieces: list[tuple[str | None, Any]]
-    if isinstance(raw, dict):
+    if is_object(raw):
         pieces = [(str(k).lower().replace(" ", "_").replace("-", "_"), v) for k, v in raw.items()]
-    elif isinstance(raw, list):
+    elif is_list(raw):
         pieces = [(None, v) for v in raw]
     else:
         pieces = [(None, v) for v in re.split(r"[;,\n]", str(raw))]
@@ -175,7 +183,7 @@ def read_preferences(raw: Any) -> tuple[dict[str, Any], str]:
                 prefs["hotel_tier"] = tier
                 continue
         elif key in ("interests", "activities", "hobbies", "likes"):
-            items = value if isinstance(value, list) else re.split(r"[,;/]", text)
+            items = value if is_list(value) else re.split(r"[,;/]", text)
             prefs["interests"] = [*prefs.get("interests", []), *(plain(i) for i in items if not is_blank(i))]
             continue
         rest.append(f"{key.replace('_', ' ')}: {text}" if key else text.strip())
@@ -189,7 +197,7 @@ def read_loyalty(raw: Any) -> tuple[list[dict[str, str]], str]:
     if is_blank(raw):
         return programs, ""
     entries: list[Any]
-    if isinstance(raw, dict):
+    if is_object(raw):
         fieldish = {
             "program",
             "program_name",
@@ -200,12 +208,12 @@ def read_loyalty(raw: Any) -> tuple[list[dict[str, str]], str]:
             "membership_number",
         }
         entries = [raw] if set(raw) & fieldish else [{"program": k, "number": v} for k, v in raw.items()]
-    elif isinstance(raw, list):
+    elif is_list(raw):
         entries = raw
     else:
         return programs, masked_text(raw)
     for entry in entries:
-        if isinstance(entry, dict):
+        if is_object(entry):
             program = clean_text(
                 pick(entry, "program", "program_name", "name", "airline", "hotel", "company", "provider")
             )
@@ -221,12 +229,12 @@ def read_loyalty(raw: Any) -> tuple[list[dict[str, str]], str]:
 
 
 def cost_lines(breakdown: Any) -> list[tuple[str, Any]]:
-    if isinstance(breakdown, dict):
+    if is_object(breakdown):
         return [(str(k), v) for k, v in breakdown.items() if not isinstance(v, (dict, list))]
-    if isinstance(breakdown, list):
+    if is_list(breakdown):
         lines: list[tuple[str, Any]] = []
         for entry in breakdown:
-            if isinstance(entry, dict):
+            if is_object(entry):
                 label = clean_text(pick(entry, "category", "item", "description", "name", "label")) or "Cost"
                 lines.append((label, pick(entry, "amount", "cost", "price", "total")))
         return lines

@@ -27,6 +27,8 @@ from core.travel.d1.values import (
     Unreadable,
     clean_text,
     is_blank,
+    is_list,
+    is_object,
     json_or_text,
     pick,
     read_country,
@@ -113,12 +115,12 @@ def travel_docs(person: Person, docs: Mapping[str, Any], *, nationality: Any) ->
     passport = docs.get("passport")
     if isinstance(passport, (str, int)) and not is_blank(passport):
         passport = {"number": str(passport)}
-    if isinstance(passport, dict) and not is_blank(pick(passport, "number", "passport_number", "no")):
+    if is_object(passport) and not is_blank(pick(passport, "number", "passport_number", "no")):
         _document(person, "passport", passport, fallback_country)
-    visas = docs.get("visas") or []
-    for visa in visas if isinstance(visas, list) else [visas]:
+    visas: Any = docs.get("visas") or []
+    for visa in visas if is_list(visas) else [visas]:
         if (
-            isinstance(visa, dict)
+            is_object(visa)
             and pick(visa, "number", "visa_number")
             and read_country(pick(visa, "country", "issuing_country"))
         ):
@@ -186,12 +188,13 @@ class People(Part):
             gid = clean_text(pick(row, "group_id", "client_group_id", "id")) or f"row {n}"
             name = clean_text(pick(row, "group_name", "name", "title")) or f"Group {gid}"
             groups[gid] = (f"d1:{group_table}:{gid}", name)
+            listed: list[Any]
             try:
                 listed = read_json(pick(row, "client_ids", "members", "member_ids"), list)
             except Unreadable:
                 listed = []
             for member in listed:
-                member_id = member.get("client_id") if isinstance(member, dict) else member
+                member_id = member.get("client_id") if is_object(member) else member
                 if clean_text(member_id):
                     members[str(clean_text(member_id))] = gid
             lead = clean_text(pick(row, "primary_client_id", "lead_client_id"))

@@ -19,6 +19,8 @@ from core.travel.d1.values import (
     clean_text,
     is_blank,
     is_fee,
+    is_list,
+    is_object,
     item_kind,
     pick,
     read_cents,
@@ -69,7 +71,7 @@ class TripReader(Part):
             places = None
         if places is None:
             places = [d for d in re.split(r"[,;/|]| - ", str(destinations or "")) if d.strip()]
-        places = [clean_text(d.get("name") if isinstance(d, dict) else d) for d in places]
+        places = [clean_text(d.get("name") if is_object(d) else d) for d in places]
         draft.fields.update(name=name, destinations=[d for d in places if d], external_id=draft.external_id)
         draft.zone = next((z for d in draft.fields["destinations"] if (z := city_timezone(d))), None)
         start = end = None
@@ -316,7 +318,7 @@ class TripReader(Part):
             "reference",
         )
         if confirmation is not None:
-            values = confirmation if isinstance(confirmation, list) else re.split(r"[,;]", str(confirmation))
+            values = confirmation if is_list(confirmation) else re.split(r"[,;]", str(confirmation))
             fields["confirmation_numbers"] = [str(v).strip() for v in values if str(v).strip()]
         status = (clean_text(entry.get("status")) or "").lower()
         if status in ("cancelled", "canceled"):

@@ -21,6 +21,8 @@ from core.travel.d1.values import (
     clean_text,
     is_blank,
     is_fee,
+    is_list,
+    is_object,
     json_or_text,
     pick,
     read_cents,
@@ -89,7 +91,7 @@ class TripsV2(Part):
         primary = clean_text(pick(row, "primary_client_email"))
         people = json_field(draft, row, "clients", list, keep_raw=True, notes=draft.notes)
         for entry in people:
-            if not isinstance(entry, dict):
+            if not is_object(entry):
                 if clean_text(entry):
                     draft.party.append(PartyRef(draft, name=clean_text(entry)))
                 continue
@@ -113,13 +115,13 @@ class TripsV2(Part):
 
         schedule = json_field(draft, row, "schedule", list, keep_raw=False)
         for n, day in enumerate(schedule, start=1):
-            if isinstance(day, dict):
+            if is_object(day):
                 self._schedule_day(draft, day, n)
         for stay in json_field(draft, row, "accommodations", list, keep_raw=True, notes=draft.notes):
-            if isinstance(stay, dict):
+            if is_object(stay):
                 self.reader.stay(draft, draft, stay)
         for leg in json_field(draft, row, "transportation", list, keep_raw=True, notes=draft.notes):
-            if isinstance(leg, dict):
+            if is_object(leg):
                 self.reader.leg(draft, leg)
         self._money(draft, row, financials)
         for entry in json_field(draft, row, "documents", list, keep_raw=True, notes=draft.notes):
@@ -130,7 +132,7 @@ class TripsV2(Part):
         except Unreadable:
             parsed = clean_text(notes)
         if not is_blank(parsed):
-            entries = parsed if isinstance(parsed, list) else [parsed]
+            entries = parsed if is_list(parsed) else [parsed]
             draft.notes.extend(plain(n) for n in entries if not is_blank(n))
 
     def _schedule_day(self, draft: TripDraft, day: Mapping[str, Any], n: int) -> None:
@@ -150,8 +152,8 @@ class TripsV2(Part):
             notes.append(f"Meals: {plain(day.get('meals'))}")
         if not is_blank(day.get("accommodation")):
             notes.append(f"Overnight: {plain(day.get('accommodation'))}")
-        activities = day.get("activities") or []
-        if not isinstance(activities, list):
+        activities: Any = day.get("activities") or []
+        if not is_list(activities):
             activities = [activities]
         if on is None:
             if activities or notes:
@@ -166,7 +168,7 @@ class TripsV2(Part):
             else:
                 draft.days[on] = (day_title(draft, on, title), notes)
         for activity in activities:
-            if isinstance(activity, dict):
+            if is_object(activity):
                 self.reader.activity(draft, draft, activity, on)
             elif clean_text(activity):
                 self.reader.add_item(draft, on, {"kind": "activity", "title": clean_text(activity)})
@@ -201,12 +203,12 @@ class TripsV2(Part):
                 continue  # already in the "Original financials" line
             self.reader.cost_line(draft, draft, label, amount, itemise=not priced)
 
-        history = financials.get("payment_history") or []
-        if not isinstance(history, list):
+        history: Any = financials.get("payment_history") or []
+        if not is_list(history):
             history = [history]
         paid_total = 0
         for n, entry in enumerate(history, start=1):
-            if not isinstance(entry, dict):
+            if not is_object(entry):
                 draft.fixes.append(f"payment #{n} is not a record ({plain(entry)}): not imported")
                 continue
             paid_total += self.reader.payment(draft, draft, entry, n)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo
 
 from core.travel._codes import COUNTRIES, CURRENCIES, normalize_place
@@ -23,6 +23,8 @@ __all__ = [
     "clean_text",
     "is_blank",
     "is_fee",
+    "is_list",
+    "is_object",
     "item_kind",
     "json_or_text",
     "pick",
@@ -70,6 +72,16 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip().lower() in _BLANKS)
 
 
+def is_object(value: object) -> TypeGuard[dict[str, Any]]:
+    """True for a JSON object (a dict: its keys are text, its values anything JSON holds)."""
+    return isinstance(value, dict)
+
+
+def is_list(value: object) -> TypeGuard[list[Any]]:
+    """True for a JSON list (of anything JSON holds)."""
+    return isinstance(value, list)
+
+
 def clean_text(value: Any) -> str | None:
     if is_blank(value):
         return None
@@ -91,8 +103,9 @@ def read_json(value: Any, kind: type[list[Any]] | type[dict[str, Any]]) -> Any:
     """``value`` as a JSON list or object (blank: empty). Raises ``Unreadable``."""
     if is_blank(value):
         return kind()
-    if isinstance(value, (list, dict)):
-        parsed: Any = value
+    parsed: Any
+    if is_list(value) or is_object(value):
+        parsed = value
     else:
         try:
             parsed = json.loads(str(value))
@@ -100,9 +113,9 @@ def read_json(value: Any, kind: type[list[Any]] | type[dict[str, Any]]) -> Any:
             raise Unreadable(f"is not valid JSON ({e.msg} at character {e.pos})") from e
     if parsed is None:
         return kind()
-    if kind is list and isinstance(parsed, dict):
+    if kind is list and is_object(parsed):
         return [parsed]  # one object where a list was expected
-    if not isinstance(parsed, kind):
+    if not (is_list(parsed) if kind is list else is_object(parsed)):
         expected = "a list" if kind is list else "an object"
         raise Unreadable(f"is JSON {type(parsed).__name__}, not {expected}")
     return parsed
@@ -411,7 +424,7 @@ def json_or_text(value: Any) -> Any:
     """Parsed JSON when ``value`` looks like JSON (raises ``Unreadable`` when it is broken), else the text."""
     if is_blank(value):
         return None
-    if isinstance(value, (dict, list)):
+    if is_object(value) or is_list(value):
         return value
     text = str(value).strip()
     if text[:1] in "[{":
