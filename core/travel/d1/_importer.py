@@ -86,8 +86,8 @@ class _Importer:
                 run.table(key)  # every table the dump has is listed, in a stable order
         self.people.people_v2()
         self.people.people_old()
-        self.trips_v2.trips_v2()
-        self.trips_old.trips_old()
+        self.trips_v2.import_trips()
+        self.trips_old.import_trips()
         for key in ("activitylog", "bookinghistory"):
             table = dump.name(key)
             for n, row in enumerate(dump.rows(key), start=1):

@@ -250,6 +250,8 @@ def json_field(
     keep_raw: bool,
     notes: list[str] | None = None,
 ) -> Any:
+    """Column ``column`` of ``row`` as a JSON list or object (``read_json``). When it cannot be read: an empty
+    one, a fix on ``row_info``, and with ``keep_raw`` the value as written appended to ``notes``."""
     try:
         return read_json(row.get(column), kind)
     except Unreadable as e:

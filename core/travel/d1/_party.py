@@ -36,7 +36,7 @@ class Party(Part):
         return found
 
     def traveler_for(self, ref: PartyRef, draft: TripDraft) -> int | None:
-        """The traveler a trip names (see ``_known``); someone unknown with a name and an email becomes a new
+        """The traveler a trip names (see ``known``); someone unknown with a name and an email becomes a new
         client; anyone else is named in the trip's notes."""
         found = self.known(ref)
         if found is not None:

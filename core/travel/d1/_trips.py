@@ -40,7 +40,7 @@ class TripsV2(Part):
         self.reader = reader
         self.writer = writer
 
-    def trips_v2(self) -> None:
+    def import_trips(self) -> None:
         if not self.dump.has("trips_v2") and not self.dump.has("trip_client_assignments"):
             return
         table = self.run.table("trips_v2") if self.dump.has("trips_v2") else "trips_v2"
@@ -237,7 +237,7 @@ class TripsOld(Part):
         self.reader = reader
         self.writer = writer
 
-    def trips_old(self) -> None:
+    def import_trips(self) -> None:
         if not self.dump.has("trips"):
             for key in ("tripparticipants", "tripdays", "tripactivities", "accommodations", "tripcosts"):
                 table = self.dump.name(key)

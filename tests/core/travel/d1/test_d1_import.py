@@ -31,7 +31,7 @@ from core.travel import Item, RecordInvalid, Traveler, TravelService, Trip
 from core.travel.d1 import D1DumpError, ImportReport, import_d1
 from core.travel.d1.values import Unreadable, read_cents, read_date, read_times, split_name
 
-ROOT = Path(__file__).parents[3]
+ROOT = Path(__file__).parents[4]
 
 
 # ------------------------------------------------------------------------------------------------------------
