@@ -42,7 +42,7 @@ from core.config import McpServerConfig, find_config_file
 from core.errors import ConfigError
 
 __all__ = [
-    "ImportReport",
+    "ConfigImportReport",
     "ImportResult",
     "SecretRef",
     "WriteResult",
@@ -98,7 +98,7 @@ class WriteResult(BaseModel):
     text: str = ""  # the file as written (or as it would be written)
 
 
-class ImportReport(BaseModel):
+class ConfigImportReport(BaseModel):
     """The result of ``travelops mcp import FILE``: what was read and what was written."""
 
     imported: ImportResult
@@ -643,7 +643,7 @@ def run_import(
     *,
     dry_run: bool = False,
     replace: bool = False,
-) -> ImportReport:
+) -> ConfigImportReport:
     """``travelops mcp import FILE [--dry-run] [--replace]``: read FILE, merge its servers into the config
     file (``settings_path``, else the one ``find_config_file`` finds, else ``config/travelops.yml``)."""
     target = (
@@ -651,4 +651,4 @@ def run_import(
     )
     imported = import_config(file)
     written = write_servers(target, imported.servers, dry_run=dry_run, replace=replace)
-    return ImportReport(imported=imported, written=written)
+    return ConfigImportReport(imported=imported, written=written)
