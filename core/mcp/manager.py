@@ -340,7 +340,7 @@ class McpManager:
         self, server: str, health: Health, instance: int | str | None, timeout: float
     ) -> list[InstanceStatus]:
         runtime = self._runtime(server)
-        targets = [self._instance(runtime, instance)] if instance is not None else runtime.instances
+        targets = [_instance(runtime, instance)] if instance is not None else runtime.instances
         with anyio.fail_after(timeout):
             while not all(i.health == health for i in targets):
                 await runtime.wait_changed(timeout)
@@ -359,24 +359,13 @@ class McpManager:
 
     async def _restart(self, server: str, instance: int | str) -> InstanceStatus:
         runtime = self._runtime(server)
-        inst = self._instance(runtime, instance)
+        inst = _instance(runtime, instance)
         before = inst.starts_settled
         inst.request_restart()
         with anyio.move_on_after(runtime.cfg.start_timeout_s + 3.0):
             while inst.starts_settled == before:
                 await runtime.wait_changed(1.0)
         return inst.status()
-
-    @staticmethod
-    def _instance(runtime: ServerRuntime, instance: int | str) -> Instance:
-        for inst in runtime.instances:
-            if instance in (inst.index, inst.id, str(inst.index)):
-                return inst
-        raise ValidationError(
-            f"MCP server '{runtime.name}' has no instance {instance!r}. "
-            f"Its instances: {', '.join(i.id for i in runtime.instances)}.",
-            hint="Give the number (1, 2, ...) or the id (name#1).",
-        )
 
     def clear_cache(self, server: str | None = None) -> None:
         """Forget cached and last-known-good results (of one server, or all)."""
@@ -478,7 +467,7 @@ class McpManager:
                 if runtime.any_starting(tried) and remaining > 0:
                     await runtime.wait_changed(remaining)
                     continue
-                raise self._unavailable(runtime, tool, failures, tried)
+                raise _unavailable(runtime, tool, failures, tried)
             tried.add(inst)
             t0 = time.perf_counter()
             try:
@@ -488,7 +477,7 @@ class McpManager:
                 self._usage.record(server, inst.id, tool, t0, "error", bytes_out, 0, failure.detail, ctx)
                 if not policy.retryable:
                     detail = await inst.explain(failure)
-                    raise self._not_retried(runtime, tool, failure.instance, detail) from failure
+                    raise _not_retried(runtime, tool, failure.instance, detail) from failure
                 continue
             # An error the server answered with (JSON-RPC error, an answer breaking the protocol or the tool's
             # output schema): another instance would answer the same, so it is the result, not a failover.
@@ -498,7 +487,7 @@ class McpManager:
             except (PydanticValidationError, RuntimeError) as e:
                 detail = f"the server's answer was invalid: {type(e).__name__}: {e}"
                 return self._error_result(server, tool, inst, t0, detail, bytes_out, ctx)
-            result, bytes_in = self._to_result(server, tool, raw, inst.id, t0)
+            result, bytes_in = _to_result(server, tool, raw, inst.id, t0)
             if result.is_error:
                 self._usage.record(
                     server, inst.id, tool, t0, "error", bytes_out, bytes_in, result.text[:500], ctx
@@ -510,39 +499,6 @@ class McpManager:
             return result
 
     # -- results and events ----------------------------------------------------------------------------------
-
-    @staticmethod
-    def _to_result(
-        server: str, tool: str, raw: types.CallToolResult, instance: str, t0: float
-    ) -> tuple[ToolResult, int]:
-        texts: list[str] = []
-        blocks: list[dict[str, Any]] = []
-        size = 0
-        for block in raw.content:
-            if isinstance(block, types.TextContent):
-                texts.append(block.text)
-                size += len(block.text.encode())
-                blocks.append({"type": "text", "text": block.text})
-            else:
-                dumped = block.model_dump(mode="json", by_alias=True, exclude_none=True)
-                blocks.append(dumped)
-                size += len(canonical_json(dumped))
-        structured = raw.structured_content
-        if structured is not None:
-            size += len(canonical_json(structured).encode())
-        result = ToolResult.model_construct(  # built from validated SDK types: no need to validate again
-            server=server,
-            tool=tool,
-            text="\n".join(texts),
-            structured=structured,
-            content=blocks,
-            is_error=raw.is_error,
-            instance=instance,
-            latency_ms=(time.perf_counter() - t0) * 1000.0,
-            from_cache="none",
-            age_s=None,
-        )
-        return result, size
 
     def _error_result(
         self,
@@ -595,44 +551,89 @@ class McpManager:
         )
         return result
 
-    # -- errors that teach -----------------------------------------------------------------------------------
 
-    @staticmethod
-    def _unavailable(
-        runtime: ServerRuntime, tool: str, failures: list[InstanceFailure], tried: set[Instance]
-    ) -> ToolUnavailable:
-        states = ", ".join(f"{i.id}: {i.health}" for i in runtime.instances)
-        if failures:
-            what = "failed on every instance it could use: " + "; ".join(
-                f"{f.instance}: {f.detail}" for f in failures
-            )
+# ----------------------------------------------------------------------------------------------------------
+# Helpers that need no manager: finding an instance, converting a result, errors that teach
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _instance(runtime: ServerRuntime, instance: int | str) -> Instance:
+    for inst in runtime.instances:
+        if instance in (inst.index, inst.id, str(inst.index)):
+            return inst
+    raise ValidationError(
+        f"MCP server '{runtime.name}' has no instance {instance!r}. "
+        f"Its instances: {', '.join(i.id for i in runtime.instances)}.",
+        hint="Give the number (1, 2, ...) or the id (name#1).",
+    )
+
+
+def _to_result(
+    server: str, tool: str, raw: types.CallToolResult, instance: str, t0: float
+) -> tuple[ToolResult, int]:
+    texts: list[str] = []
+    blocks: list[dict[str, Any]] = []
+    size = 0
+    for block in raw.content:
+        if isinstance(block, types.TextContent):
+            texts.append(block.text)
+            size += len(block.text.encode())
+            blocks.append({"type": "text", "text": block.text})
         else:
-            what = f"no instance is up ({states})"
-        last = runtime.last_error()
-        policy = runtime.policy(tool) if runtime.tools is None or tool in runtime.tools else None
-        stale_note = (
-            " No earlier result is cached to serve instead."
-            if policy is not None and policy.read_only
-            else ""
-        )
-        return ToolUnavailable(
-            f"MCP tool '{tool}' on server '{runtime.name}' is unavailable: {what}."
-            + (f" Last error: {last}" if last and not failures else "")
-            + stale_note,
-            hint=(
-                f"What to do: check `travelops mcp list`; instances restart by themselves with backoff "
-                f"(or restart one: manager.restart('{runtime.name}', 1)); if it keeps failing, fix "
-                f"mcp.servers.{runtime.name} in the configuration."
-            ),
-        )
+            dumped = block.model_dump(mode="json", by_alias=True, exclude_none=True)
+            blocks.append(dumped)
+            size += len(canonical_json(dumped))
+    structured = raw.structured_content
+    if structured is not None:
+        size += len(canonical_json(structured).encode())
+    result = ToolResult.model_construct(  # built from validated SDK types: no need to validate again
+        server=server,
+        tool=tool,
+        text="\n".join(texts),
+        structured=structured,
+        content=blocks,
+        is_error=raw.is_error,
+        instance=instance,
+        latency_ms=(time.perf_counter() - t0) * 1000.0,
+        from_cache="none",
+        age_s=None,
+    )
+    return result, size
 
-    @staticmethod
-    def _not_retried(runtime: ServerRuntime, tool: str, instance: str, detail: str) -> ToolUnavailable:
-        return ToolUnavailable(
-            f"MCP tool '{tool}' on server '{runtime.name}' failed on instance {instance}: {detail}. "
-            "It was not retried on another instance: the tool is neither read-only nor idempotent, so it may "
-            "already have taken effect.",
-            hint="What to do: check whether it did (e.g. with a read tool) before calling it again; "
-            "if the tool is in fact safe to repeat, mark it with "
-            f"mcp.servers.{runtime.name}.tools.{tool}.idempotent: true.",
+
+def _unavailable(
+    runtime: ServerRuntime, tool: str, failures: list[InstanceFailure], tried: set[Instance]
+) -> ToolUnavailable:
+    states = ", ".join(f"{i.id}: {i.health}" for i in runtime.instances)
+    if failures:
+        what = "failed on every instance it could use: " + "; ".join(
+            f"{f.instance}: {f.detail}" for f in failures
         )
+    else:
+        what = f"no instance is up ({states})"
+    last = runtime.last_error()
+    policy = runtime.policy(tool) if runtime.tools is None or tool in runtime.tools else None
+    stale_note = (
+        " No earlier result is cached to serve instead." if policy is not None and policy.read_only else ""
+    )
+    return ToolUnavailable(
+        f"MCP tool '{tool}' on server '{runtime.name}' is unavailable: {what}."
+        + (f" Last error: {last}" if last and not failures else "")
+        + stale_note,
+        hint=(
+            f"What to do: check `travelops mcp list`; instances restart by themselves with backoff "
+            f"(or restart one: manager.restart('{runtime.name}', 1)); if it keeps failing, fix "
+            f"mcp.servers.{runtime.name} in the configuration."
+        ),
+    )
+
+
+def _not_retried(runtime: ServerRuntime, tool: str, instance: str, detail: str) -> ToolUnavailable:
+    return ToolUnavailable(
+        f"MCP tool '{tool}' on server '{runtime.name}' failed on instance {instance}: {detail}. "
+        "It was not retried on another instance: the tool is neither read-only nor idempotent, so it may "
+        "already have taken effect.",
+        hint="What to do: check whether it did (e.g. with a read tool) before calling it again; "
+        "if the tool is in fact safe to repeat, mark it with "
+        f"mcp.servers.{runtime.name}.tools.{tool}.idempotent: true.",
+    )
