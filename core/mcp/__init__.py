@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from core.mcp._commands import McpCallReport, McpListReport, parse_arguments, run_call, run_list
     from core.mcp._models import CacheState, Health, InstanceStatus, ServerStatus, ToolInfo, ToolResult
     from core.mcp.config_import import (
-        ImportReport,
+        ConfigImportReport,
         ImportResult,
         SecretRef,
         WriteResult,
@@ -40,7 +40,7 @@ _LAZY: dict[str, str] = {
     "ServerStatus": "core.mcp._models",
     "ToolInfo": "core.mcp._models",
     "ToolResult": "core.mcp._models",
-    "ImportReport": "core.mcp.config_import",
+    "ConfigImportReport": "core.mcp.config_import",
     "ImportResult": "core.mcp.config_import",
     "SecretRef": "core.mcp.config_import",
     "WriteResult": "core.mcp.config_import",
@@ -52,8 +52,8 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "CacheState",
+    "ConfigImportReport",
     "Health",
-    "ImportReport",
     "ImportResult",
     "InstanceStatus",
     "McpCallReport",

@@ -7,7 +7,7 @@ The CLI mounts them (typer lives in ``core/cli.py``): each report has ``render()
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel
 
@@ -83,7 +83,7 @@ def parse_arguments(text: str | None) -> dict[str, Any]:
     if text is None or not text.strip():
         return {}
     try:
-        value = json.loads(text)
+        value: object = json.loads(text)
     except json.JSONDecodeError as e:
         raise ValidationError(
             f"--args is not valid JSON: {e.msg} at column {e.colno}: {text!r}.",
@@ -95,7 +95,7 @@ def parse_arguments(text: str | None) -> dict[str, Any]:
             f"not {type(value).__name__}: {text!r}.",
             hint='Fix: e.g. --args \'{"query": "Lisbon"}\'.',
         )
-    return value
+    return cast("dict[str, Any]", value)
 
 
 def run_call(

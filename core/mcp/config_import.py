@@ -32,7 +32,7 @@ import shutil
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,7 +42,7 @@ from core.config import McpServerConfig, find_config_file
 from core.errors import ConfigError
 
 __all__ = [
-    "ImportReport",
+    "ConfigImportReport",
     "ImportResult",
     "SecretRef",
     "WriteResult",
@@ -81,8 +81,10 @@ class ImportResult(BaseModel):
     source: Path
     format: Format
     servers: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    skipped: list[tuple[str, str]] = Field(default_factory=list)  # (entry name, reason with the fix)
-    secrets: list[SecretRef] = Field(default_factory=list)
+    skipped: list[tuple[str, str]] = Field(
+        default_factory=list[tuple[str, str]]
+    )  # (entry name, reason with the fix)
+    secrets: list[SecretRef] = Field(default_factory=list[SecretRef])
     notes: list[str] = Field(
         default_factory=list
     )  # per-server remarks (renamed, converted from mcp-remote, ...)
@@ -98,7 +100,7 @@ class WriteResult(BaseModel):
     text: str = ""  # the file as written (or as it would be written)
 
 
-class ImportReport(BaseModel):
+class ConfigImportReport(BaseModel):
     """The result of ``travelops mcp import FILE``: what was read and what was written."""
 
     imported: ImportResult
@@ -149,6 +151,16 @@ class ImportReport(BaseModel):
 # ----------------------------------------------------------------------------------------------------------
 # Reading
 # ----------------------------------------------------------------------------------------------------------
+
+
+def _object(value: object) -> dict[str, Any] | None:
+    """``value`` if it is a JSON/YAML object, else None (a parsed file is untyped until each part is checked)."""
+    return cast("dict[str, Any]", value) if isinstance(value, dict) else None
+
+
+def _array(value: object) -> list[Any] | None:
+    """``value`` if it is a JSON/YAML list, else None."""
+    return cast("list[Any]", value) if isinstance(value, list) else None
 
 
 def import_config(path: str | os.PathLike[str]) -> ImportResult:
@@ -204,7 +216,8 @@ def _import_file(source: Path) -> ImportResult:
             f"{source} is not valid YAML{at}: {getattr(e, 'problem', None) or e}.",
             hint="Fix: check the indentation and quoting on that line.",
         ) from e
-    if isinstance(data, dict) and isinstance(data.get("mcpServers"), dict):
+    mapping = _object(data)
+    if mapping is not None and _object(mapping.get("mcpServers")) is not None:
         return _from_claude(source, data)  # Claude-style mapping written as YAML
     return _from_continue(source, data)
 
@@ -224,8 +237,9 @@ def _merge(into: ImportResult, part: ImportResult) -> None:
 
 def _from_claude(source: Path, data: Any) -> ImportResult:
     result = ImportResult(source=source, format="claude_desktop")
-    servers = data.get("mcpServers") if isinstance(data, dict) else None
-    if not isinstance(servers, dict):
+    mapping = _object(data)
+    servers = _object(mapping.get("mcpServers")) if mapping is not None else None
+    if servers is None:
         raise ConfigError(
             f'{source} has no "mcpServers" object, so it is not a Claude Desktop configuration.',
             hint='Fix: give the file that holds {"mcpServers": {"name": {"command": ..., "args": [...]}}}.',
@@ -238,22 +252,21 @@ def _from_claude(source: Path, data: Any) -> ImportResult:
 
 def _from_continue(source: Path, data: Any) -> ImportResult:
     result = ImportResult(source=source, format="continue")
-    entries: list[Any]
-    if isinstance(data, dict) and "mcpServers" in data:
-        listed = data["mcpServers"]
-        if listed is None:
-            listed = []
-        if not isinstance(listed, list):
+    entries: list[Any] | None
+    mapping = _object(data)
+    if mapping is not None and "mcpServers" in mapping:
+        listed: object = mapping["mcpServers"]
+        entries = [] if listed is None else _array(listed)
+        if entries is None:
             raise ConfigError(
                 f"{source}: mcpServers must be a list of servers ('- name: ...' items), "
                 f"not a {type(listed).__name__}.",
                 hint="Fix: write each server as a list item with name, type, command/url.",
             )
-        entries = listed
-    elif isinstance(data, dict) and ("command" in data or "url" in data):
-        entries = [data]  # one server per file
-    elif isinstance(data, list):
-        entries = data
+    elif mapping is not None and ("command" in mapping or "url" in mapping):
+        entries = [mapping]  # one server per file
+    elif (entries := _array(data)) is not None:
+        pass
     else:
         raise ConfigError(
             f"{source} holds no MCP servers: expected a Continue config with 'mcpServers:', a server "
@@ -262,10 +275,11 @@ def _from_continue(source: Path, data: Any) -> ImportResult:
         )
     conv = _Converter(result)
     for i, entry in enumerate(entries):
-        name = entry.get("name") if isinstance(entry, dict) else None
+        fields = _object(entry)
+        name: object = fields.get("name") if fields is not None else None
         if not isinstance(name, str) or not name.strip():
-            name = source.stem if len(entries) == 1 and isinstance(entry, dict) else f"entry {i + 1}"
-            if not isinstance(entry, dict) or name.startswith("entry "):
+            name = source.stem if len(entries) == 1 and fields is not None else f"entry {i + 1}"
+            if fields is None or name.startswith("entry "):
                 result.skipped.append(
                     (name, f"mcpServers[{i}] in {source.name} has no 'name'. Fix: add 'name: <server name>'.")
                 )
@@ -276,11 +290,12 @@ def _from_continue(source: Path, data: Any) -> ImportResult:
 
 def _continue_to_claude(entry: Any) -> Any:
     """A Continue server entry in Claude's vocabulary (type, url, headers), its references rewritten."""
-    if not isinstance(entry, dict):
+    fields = _object(entry)
+    if fields is None:
         return entry
-    out: dict[str, Any] = {k: v for k, v in entry.items() if k not in ("name", "requestOptions")}
-    options = entry.get("requestOptions")
-    if isinstance(options, dict) and isinstance(options.get("headers"), dict):
+    out: dict[str, Any] = {k: v for k, v in fields.items() if k not in ("name", "requestOptions")}
+    options = _object(fields.get("requestOptions"))
+    if options is not None and _object(options.get("headers")) is not None:
         out["headers"] = options["headers"]
     return _rewrite_continue_refs(out)
 
@@ -288,10 +303,10 @@ def _continue_to_claude(entry: Any) -> Any:
 def _rewrite_continue_refs(value: Any) -> Any:
     if isinstance(value, str):
         return _CONTINUE_REF.sub(lambda m: "${" + m.group(1) + "}", value)
-    if isinstance(value, list):
-        return [_rewrite_continue_refs(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _rewrite_continue_refs(v) for k, v in value.items()}
+    if (items := _array(value)) is not None:
+        return [_rewrite_continue_refs(v) for v in items]
+    if (fields := _object(value)) is not None:
+        return {k: _rewrite_continue_refs(v) for k, v in fields.items()}
     return value
 
 
@@ -309,7 +324,8 @@ class _Converter:
     def add(self, raw_name: str, entry: Any, where: str) -> None:
         where = f"{where} in {self.file}"
         name = _config_name(raw_name)
-        if not isinstance(entry, dict):
+        fields = _object(entry)
+        if fields is None:
             self.skip(raw_name, f'{where} is not an object. Fix: write it as {{"command": ...}}.')
             return
         if name in self.result.servers:
@@ -318,8 +334,8 @@ class _Converter:
                 f"{where}: a server named '{name}' is already in this file. Fix: rename one of them.",
             )
             return
-        kind = str(entry.get("type") or entry.get("transport") or "").strip()
-        server = self._convert(raw_name, name, entry, kind, where)
+        kind = str(fields.get("type") or fields.get("transport") or "").strip()
+        server = self._convert(raw_name, name, fields, kind, where)
         if server is None:
             return
         try:
@@ -358,8 +374,8 @@ class _Converter:
             if not isinstance(url, str) or not url:
                 self.skip(raw_name, f"{where} is an HTTP server without 'url'. Fix: add url: https://…/mcp.")
                 return None
-            headers = entry.get("headers") or {}
-            if not isinstance(headers, dict):
+            headers = _object(entry.get("headers") or {})
+            if headers is None:
                 self.skip(raw_name, f"{where}: headers must be an object of name: value. Fix: correct it.")
                 return None
             return self._http(name, url, {str(k): str(v) for k, v in headers.items()}, {}, entry)
@@ -371,16 +387,16 @@ class _Converter:
                 'Fix: add "command" (with "args") for a local server, or "url" for a remote one.',
             )
             return None
-        args = entry.get("args") or []
-        if not isinstance(args, list):
+        given_args = _array(entry.get("args") or [])
+        if given_args is None:
             self.skip(raw_name, f'{where}: args must be a list of strings. Fix: write "args": ["a", "b"].')
             return None
-        args = [str(a) for a in args]
-        env = entry.get("env") or {}
-        if not isinstance(env, dict):
+        args = [str(a) for a in given_args]
+        given_env = _object(entry.get("env") or {})
+        if given_env is None:
             self.skip(raw_name, f"{where}: env must be an object of NAME: value. Fix: correct it.")
             return None
-        env = {str(k): str(v) for k, v in env.items()}
+        env = {str(k): str(v) for k, v in given_env.items()}
         remote = _mcp_remote(command, args)
         if remote is not None:
             url, headers, transport = remote
@@ -590,24 +606,25 @@ def write_servers(
                 f"it is not valid YAML ({getattr(e, 'problem', None) or e}).",
                 hint="Fix: correct the file first (`travelops config check` shows where).",
             ) from e
-        if loaded is not None and not isinstance(loaded, dict):
+        top = _object(loaded)
+        if loaded is not None and top is None:
             raise ConfigError(
                 f"Cannot add MCP servers to {path}: "
                 f"it holds a {type(loaded).__name__}, not a mapping of keys.",
                 hint="Fix: start the file with top-level keys such as 'models:'.",
             )
-        data = loaded or {}
-    mcp = data.get("mcp")
+        data = top or {}
+    if data.get("mcp") is None:
+        data["mcp"] = {}
+    mcp = _object(data.get("mcp"))
     if mcp is None:
-        mcp = data["mcp"] = {}
-    if not isinstance(mcp, dict):
         raise ConfigError(
             f"{path}: 'mcp' must be a mapping (mcp: {{servers: ...}}).", hint="Fix: correct it."
         )
-    existing = mcp.get("servers")
+    if mcp.get("servers") is None:
+        mcp["servers"] = {}
+    existing = _object(mcp.get("servers"))
     if existing is None:
-        existing = mcp["servers"] = {}
-    if not isinstance(existing, dict):
         raise ConfigError(f"{path}: mcp.servers must be a mapping of name: server.", hint="Fix: correct it.")
     result = WriteResult(config_path=path, dry_run=dry_run)
     for name, server in servers.items():
@@ -643,7 +660,7 @@ def run_import(
     *,
     dry_run: bool = False,
     replace: bool = False,
-) -> ImportReport:
+) -> ConfigImportReport:
     """``travelops mcp import FILE [--dry-run] [--replace]``: read FILE, merge its servers into the config
     file (``settings_path``, else the one ``find_config_file`` finds, else ``config/travelops.yml``)."""
     target = (
@@ -651,4 +668,4 @@ def run_import(
     )
     imported = import_config(file)
     written = write_servers(target, imported.servers, dry_run=dry_run, replace=replace)
-    return ImportReport(imported=imported, written=written)
+    return ConfigImportReport(imported=imported, written=written)

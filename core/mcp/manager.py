@@ -26,6 +26,9 @@ last error. Each attempt is one ``mcp_calls`` row in the warehouse (a call that 
 row, then an ``ok`` row), and so is each cache answer (``cache`` or ``stale``). Rows are handed to
 ``Warehouse.record`` in batches every 20 ms (and at ``stop``), off the calls' path.
 
+The loop and its thread are ``_loop.LoopThread``; the batching of usage rows is ``_usage.UsageBatcher``; this
+module keeps the call policy (cache, balancing, failover, stale answers) and the servers' lifecycle.
+
 Annotations decide the policy: ``readOnlyHint`` / ``idempotentHint`` / ``destructiveHint`` as the server
 declares them, overridden per tool by ``mcp.servers.<name>.tools.<tool>`` (``read_only``, ``idempotent``,
 ``cache_ttl_s``).
@@ -33,20 +36,17 @@ declares them, overridden per tool by ``mcp.servers.<name>.tools.<tool>`` (``rea
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import concurrent.futures
-import contextlib
+import importlib
 import logging
 import threading
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
-import anyio.abc
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 from pydantic import ValidationError as PydanticValidationError
@@ -54,9 +54,10 @@ from pydantic import ValidationError as PydanticValidationError
 from core.errors import ToolUnavailable, ValidationError
 from core.mcp._cache import ResultCache, canonical_json
 from core.mcp._instance import Instance, InstanceFailure, ServerRuntime
-from core.mcp._models import Health, InstanceStatus, ServerStatus, ToolInfo, ToolResult
+from core.mcp._loop import LoopThread
+from core.mcp._models import CacheState, Health, InstanceStatus, ServerStatus, ToolInfo, ToolResult
+from core.mcp._usage import CallContext, UsageBatcher
 from core.mcp._watchdog import GroupWatchdog
-from core.warehouse.events import McpCallEvent
 
 if TYPE_CHECKING:
     from core.config import McpServerConfig, Settings
@@ -68,7 +69,6 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _MARGIN_S = 5.0  # sync waits allow this much beyond the longest wait the loop side bounds itself
-_FLUSH_DELAY_S = 0.02  # usage rows are written in batches this often, off the calls' path
 _running: weakref.WeakSet[McpManager] = weakref.WeakSet()
 
 
@@ -76,15 +76,9 @@ async def _invoke(fn: Callable[..., Awaitable[T]], args: tuple[Any, ...]) -> T:
     return await fn(*args)
 
 
-def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[..., Any], *args: Any) -> None:
-    """``call_soon_threadsafe`` that tolerates a loop which has closed meanwhile (its waiter is gone too)."""
-    with contextlib.suppress(RuntimeError):
-        loop.call_soon_threadsafe(callback, *args)
-
-
 async def _warm_imports(done: anyio.Event) -> None:
     def load() -> None:
-        import jsonschema  # noqa: F401
+        importlib.import_module("jsonschema")
 
     try:
         await anyio.to_thread.run_sync(load, abandon_on_cancel=True)
@@ -131,15 +125,10 @@ class McpManager:
         self._servers: dict[str, ServerRuntime] = {}
         self._cache = ResultCache()
         self._watchdog = GroupWatchdog()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._stop_event: anyio.Event | None = None
-        self._tg: anyio.abc.TaskGroup | None = None
+        self._bridge = LoopThread("mcp-manager")
+        self._usage = UsageBatcher(warehouse)
         self._lock = threading.Lock()
         self._started = False
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._events: list[tuple[Any, ...]] = []
-        self._flush_scheduled = False
 
     @classmethod
     def from_settings(cls, settings: Settings, *, servers: Iterable[str] | None = None) -> McpManager:
@@ -153,7 +142,7 @@ class McpManager:
 
     @property
     def running(self) -> bool:
-        return self._started and self._thread is not None and self._thread.is_alive()
+        return self._started and self._bridge.alive
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
@@ -168,11 +157,11 @@ class McpManager:
         with self._lock:
             if self._started:
                 return self.list_servers()
-            self._start_thread()
+            self._bridge.start()
             self._started = True
             _running.add(self)
         longest = max((c.start_timeout_s for c in self._configs.values()), default=0.0)
-        self._submit(self._start_all()).result(timeout=longest + _MARGIN_S)
+        self._bridge.submit(self._start_all()).result(timeout=longest + _MARGIN_S)
         statuses = self.list_servers()
         failed = [s for s in statuses if s.enabled and s.health != "up"]
         if raise_on_failure and failed:
@@ -187,24 +176,17 @@ class McpManager:
 
     def stop(self, *, timeout: float = 15.0) -> None:
         """Stop every instance (EOF, then SIGTERM/SIGKILL to each process group) and the background loop."""
-        if threading.current_thread() is self._thread:
+        if self._bridge.in_own_thread():
             raise RuntimeError("McpManager.stop() was called on the manager's own loop; call it from outside")
         with self._lock:
-            loop, thread, stop_event = self._loop, self._thread, self._stop_event
-            if not self._started or loop is None or thread is None or stop_event is None:
+            if not self._started:
                 return
             self._started = False
             _running.discard(self)
-        if thread.is_alive():
-            with contextlib.suppress(RuntimeError):  # the loop already closed
-                loop.call_soon_threadsafe(stop_event.set)
-            thread.join(timeout)
-            if thread.is_alive():
-                logger.warning("The MCP manager's loop did not stop within %g s", timeout)
-        self._loop = self._thread = self._stop_event = self._tg = None
+        self._bridge.stop(timeout)
         self._servers.clear()
         self._watchdog.close()
-        self._flush_events()  # what the loop queued in its last pass
+        self._usage.flush()  # what the loop queued in its last pass
         if self.warehouse is not None:
             self.warehouse.flush()  # seal this process's events so the next ingest (any process) sees them
 
@@ -229,153 +211,25 @@ class McpManager:
     async def __aexit__(self, *exc: object) -> None:
         await self.astop()
 
-    def _start_thread(self) -> None:
-        ready = threading.Event()
-        errors: list[BaseException] = []
-
-        def run() -> None:
-            try:
-                asyncio.run(self._main(ready))
-            except BaseException as e:  # pragma: no cover - reported to start() below
-                errors.append(e)
-                ready.set()
-                raise
-
-        self._thread = threading.Thread(target=run, name="mcp-manager", daemon=True)
-        self._thread.start()
-        if not ready.wait(10.0) or errors:  # pragma: no cover
-            raise RuntimeError(f"the MCP manager's event loop did not start: {errors[:1]}")
-
-    async def _main(self, ready: threading.Event) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop_event = anyio.Event()
-        async with anyio.create_task_group() as tg:
-            self._tg = tg
-            ready.set()
-            await self._stop_event.wait()
-            tg.cancel_scope.cancel()
-
     async def _start_all(self) -> None:
-        assert self._tg is not None
+        tg = self._bridge.task_group
         # The SDK validates structured results with jsonschema, whose import takes ~0.8 s here (a grammar is
         # compiled at import): pay it in a worker thread while the servers start, not in the first call.
         warmed = anyio.Event()
-        self._tg.start_soon(_warm_imports, warmed)
+        tg.start_soon(_warm_imports, warmed)
         for name, cfg in self._configs.items():
             if not cfg.enabled:
                 continue
             runtime = ServerRuntime(name, cfg, base_dir=self._base_dir, watchdog=self._watchdog)
             self._servers[name] = runtime
             for inst in runtime.instances:
-                self._tg.start_soon(inst.run, name=f"mcp instance {inst.id}")
+                tg.start_soon(inst.run, name=f"mcp instance {inst.id}")
         for runtime in self._servers.values():
             with anyio.move_on_after(runtime.cfg.start_timeout_s + 1.0):
                 for inst in runtime.instances:
                     await inst.first_attempt.wait()
         with anyio.move_on_after(5.0):
             await warmed.wait()
-
-    # -- bridging to the loop --------------------------------------------------------------------------------
-
-    def _require_loop(self) -> asyncio.AbstractEventLoop:
-        loop = self._loop
-        if loop is None or not self._started or loop.is_closed():
-            raise ToolUnavailable(
-                "The MCP manager is not running.", hint="Call start() first (or use it as a context manager)."
-            )
-        return loop
-
-    def _submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-        """Run a coroutine on the manager's loop for a sync caller. The outcome lands in the returned future as
-        soon as there is one (``run_coroutine_threadsafe`` would take one more loop pass); cancelling the future
-        cancels the coroutine."""
-        loop = self._loop_or_close(coro)
-        future: concurrent.futures.Future[T] = concurrent.futures.Future()
-
-        async def run() -> None:
-            try:
-                result = await coro
-            except BaseException as e:
-                with contextlib.suppress(concurrent.futures.InvalidStateError):
-                    future.set_exception(e)
-                if not isinstance(e, Exception):
-                    raise
-            else:
-                with contextlib.suppress(concurrent.futures.InvalidStateError):
-                    future.set_result(result)
-
-        def start() -> None:
-            if future.cancelled():
-                coro.close()
-                return
-            task = self._spawn(run())
-            future.add_done_callback(lambda f: f.cancelled() and _call_soon(loop, task.cancel))
-
-        self._call_soon_or_close(loop, start, coro)
-        return future
-
-    async def _on_loop(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Await a coroutine on the manager's loop from any event loop: directly when already on it, else by
-        handing it over and waking the caller's loop with the outcome (no ``concurrent.futures`` in between)."""
-        loop = self._loop_or_close(coro)
-        caller = asyncio.get_running_loop()
-        if caller is loop:
-            return await coro
-        waiter: asyncio.Future[T] = caller.create_future()
-        tasks: list[asyncio.Task[None]] = []
-
-        def deliver(ok: bool, value: Any) -> None:
-            if not waiter.done():
-                if ok:
-                    waiter.set_result(value)
-                else:
-                    waiter.set_exception(value)
-
-        async def run() -> None:
-            try:
-                result = await coro
-            except BaseException as e:
-                _call_soon(caller, deliver, False, e)
-                if not isinstance(e, Exception):
-                    raise
-            else:
-                _call_soon(caller, deliver, True, result)
-
-        def start() -> None:
-            if waiter.cancelled():
-                coro.close()
-                return
-            tasks.append(self._spawn(run()))
-
-        self._call_soon_or_close(loop, start, coro)
-        try:
-            return await waiter
-        except asyncio.CancelledError:
-            _call_soon(loop, lambda: tasks and tasks[0].cancel())
-            raise
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    def _loop_or_close(self, coro: Coroutine[Any, Any, Any]) -> asyncio.AbstractEventLoop:
-        try:
-            return self._require_loop()
-        except ToolUnavailable:
-            coro.close()
-            raise
-
-    @staticmethod
-    def _call_soon_or_close(
-        loop: asyncio.AbstractEventLoop, callback: Callable[[], None], coro: Coroutine[Any, Any, Any]
-    ) -> None:
-        try:
-            loop.call_soon_threadsafe(callback)
-        except RuntimeError as e:  # the loop closed meanwhile
-            coro.close()
-            raise ToolUnavailable("The MCP manager is not running.", hint="Call start() first.") from e
 
     # -- your own coroutines on the manager's loop -----------------------------------------------------------
 
@@ -384,11 +238,11 @@ class McpManager:
 
         Tool calls made inside it are awaited on the loop that owns the sessions, with no thread hop per call:
         the way for code that makes many calls in a row (the agent loop) to pay the hop once."""
-        return await self._on_loop(_invoke(fn, args))
+        return await self._bridge.on_loop(_invoke(fn, args))
 
     def run_sync(self, fn: Callable[..., Awaitable[T]], *args: Any, timeout: float | None = None) -> T:
         """``run`` for sync callers; ``timeout`` (seconds, default: none) bounds the wait."""
-        future = self._submit(_invoke(fn, args))
+        future = self._bridge.submit(_invoke(fn, args))
         if timeout is None:
             return future.result()
         return self._wait(future, timeout, f"run_sync({getattr(fn, '__name__', fn)!r})")
@@ -471,20 +325,22 @@ class McpManager:
     ) -> list[InstanceStatus]:
         """Wait until every instance of ``server`` (or the one named) has ``health``; raise TimeoutError after
         ``timeout``. Returns the instances' statuses."""
-        return await self._on_loop(self._wait_for(server, health, instance, timeout))
+        return await self._bridge.on_loop(self._wait_for(server, health, instance, timeout))
 
     def wait_for_sync(
         self, server: str, *, health: Health = "up", instance: int | str | None = None, timeout: float = 10.0
     ) -> list[InstanceStatus]:
         return self._wait(
-            self._submit(self._wait_for(server, health, instance, timeout)), timeout + _MARGIN_S, "wait_for"
+            self._bridge.submit(self._wait_for(server, health, instance, timeout)),
+            timeout + _MARGIN_S,
+            "wait_for",
         )
 
     async def _wait_for(
         self, server: str, health: Health, instance: int | str | None, timeout: float
     ) -> list[InstanceStatus]:
         runtime = self._runtime(server)
-        targets = [self._instance(runtime, instance)] if instance is not None else runtime.instances
+        targets = [_instance(runtime, instance)] if instance is not None else runtime.instances
         with anyio.fail_after(timeout):
             while not all(i.health == health for i in targets):
                 await runtime.wait_changed(timeout)
@@ -493,15 +349,17 @@ class McpManager:
     async def restart(self, server: str, instance: int | str) -> InstanceStatus:
         """Close one instance's session (and process) and start it again now, without backoff. Returns its
         status once it is up or has failed to start."""
-        return await self._on_loop(self._restart(server, instance))
+        return await self._bridge.on_loop(self._restart(server, instance))
 
     def restart_sync(self, server: str, instance: int | str) -> InstanceStatus:
         timeout = self._runtime(server).cfg.start_timeout_s + 3.0
-        return self._wait(self._submit(self._restart(server, instance)), timeout + _MARGIN_S, "restart")
+        return self._wait(
+            self._bridge.submit(self._restart(server, instance)), timeout + _MARGIN_S, "restart"
+        )
 
     async def _restart(self, server: str, instance: int | str) -> InstanceStatus:
         runtime = self._runtime(server)
-        inst = self._instance(runtime, instance)
+        inst = _instance(runtime, instance)
         before = inst.starts_settled
         inst.request_restart()
         with anyio.move_on_after(runtime.cfg.start_timeout_s + 3.0):
@@ -509,21 +367,10 @@ class McpManager:
                 await runtime.wait_changed(1.0)
         return inst.status()
 
-    @staticmethod
-    def _instance(runtime: ServerRuntime, instance: int | str) -> Instance:
-        for inst in runtime.instances:
-            if instance in (inst.index, inst.id, str(inst.index)):
-                return inst
-        raise ValidationError(
-            f"MCP server '{runtime.name}' has no instance {instance!r}. "
-            f"Its instances: {', '.join(i.id for i in runtime.instances)}.",
-            hint="Give the number (1, 2, ...) or the id (name#1).",
-        )
-
     def clear_cache(self, server: str | None = None) -> None:
         """Forget cached and last-known-good results (of one server, or all)."""
-        if self._loop is not None and self._started:
-            self._wait(self._submit(self._clear_cache(server)), 5.0, "clear_cache")
+        if self.running:
+            self._wait(self._bridge.submit(self._clear_cache(server)), 5.0, "clear_cache")
         else:
             self._cache.clear(server)
 
@@ -549,7 +396,7 @@ class McpManager:
 
         Raises ``ToolUnavailable`` (no instance could answer and no stale result may be served) and
         ``ValidationError`` (unknown server or tool, arguments that are not a JSON object)."""
-        return await self._on_loop(
+        return await self._bridge.on_loop(
             self._call(server, tool, arguments, session_id, user_id, trip_id, timeout_s, use_cache)
         )
 
@@ -566,7 +413,7 @@ class McpManager:
         use_cache: bool = True,
     ) -> ToolResult:
         """``call_tool`` for sync callers (blocks this thread, never the manager's loop)."""
-        future = self._submit(
+        future = self._bridge.submit(
             self._call(server, tool, arguments, session_id, user_id, trip_id, timeout_s, use_cache)
         )
         runtime = self._servers.get(server)
@@ -588,9 +435,10 @@ class McpManager:
         started = time.perf_counter()
         runtime = self._runtime(server)
         policy = runtime.policy(tool)
+        given: object = arguments  # callers from untyped code (a page, a notebook) may pass anything
         if arguments is None:
             arguments = {}
-        elif not isinstance(arguments, Mapping):
+        elif not isinstance(given, Mapping):
             raise ValidationError(
                 f"Arguments for MCP tool {server}.{tool} must be a JSON object, "
                 f"not {type(arguments).__name__}.",
@@ -619,17 +467,17 @@ class McpManager:
                 if runtime.any_starting(tried) and remaining > 0:
                     await runtime.wait_changed(remaining)
                     continue
-                raise self._unavailable(runtime, tool, failures, tried)
+                raise _unavailable(runtime, tool, failures, tried)
             tried.add(inst)
             t0 = time.perf_counter()
             try:
                 raw = await inst.call(tool, args, timeout)
             except InstanceFailure as failure:
                 failures.append(failure)
-                self._record(server, inst.id, tool, t0, "error", bytes_out, 0, failure.detail, ctx)
+                self._usage.record(server, inst.id, tool, t0, "error", bytes_out, 0, failure.detail, ctx)
                 if not policy.retryable:
                     detail = await inst.explain(failure)
-                    raise self._not_retried(runtime, tool, failure.instance, detail) from failure
+                    raise _not_retried(runtime, tool, failure.instance, detail) from failure
                 continue
             # An error the server answered with (JSON-RPC error, an answer breaking the protocol or the tool's
             # output schema): another instance would answer the same, so it is the result, not a failover.
@@ -639,49 +487,18 @@ class McpManager:
             except (PydanticValidationError, RuntimeError) as e:
                 detail = f"the server's answer was invalid: {type(e).__name__}: {e}"
                 return self._error_result(server, tool, inst, t0, detail, bytes_out, ctx)
-            result, bytes_in = self._to_result(server, tool, raw, inst.id, t0)
+            result, bytes_in = _to_result(server, tool, raw, inst.id, t0)
             if result.is_error:
-                self._record(server, inst.id, tool, t0, "error", bytes_out, bytes_in, result.text[:500], ctx)
+                self._usage.record(
+                    server, inst.id, tool, t0, "error", bytes_out, bytes_in, result.text[:500], ctx
+                )
             else:
-                self._record(server, inst.id, tool, t0, "ok", bytes_out, bytes_in, None, ctx)
+                self._usage.record(server, inst.id, tool, t0, "ok", bytes_out, bytes_in, None, ctx)
                 if policy.read_only:
                     self._cache.put(server, tool, args_json, result, policy.ttl_s)
             return result
 
     # -- results and events ----------------------------------------------------------------------------------
-
-    @staticmethod
-    def _to_result(
-        server: str, tool: str, raw: types.CallToolResult, instance: str, t0: float
-    ) -> tuple[ToolResult, int]:
-        texts: list[str] = []
-        blocks: list[dict[str, Any]] = []
-        size = 0
-        for block in raw.content:
-            if isinstance(block, types.TextContent):
-                texts.append(block.text)
-                size += len(block.text.encode())
-                blocks.append({"type": "text", "text": block.text})
-            else:
-                dumped = block.model_dump(mode="json", by_alias=True, exclude_none=True)
-                blocks.append(dumped)
-                size += len(canonical_json(dumped))
-        structured = raw.structured_content
-        if structured is not None:
-            size += len(canonical_json(structured).encode())
-        result = ToolResult.model_construct(  # built from validated SDK types: no need to validate again
-            server=server,
-            tool=tool,
-            text="\n".join(texts),
-            structured=structured,
-            content=blocks,
-            is_error=raw.is_error,
-            instance=instance,
-            latency_ms=(time.perf_counter() - t0) * 1000.0,
-            from_cache="none",
-            age_s=None,
-        )
-        return result, size
 
     def _error_result(
         self,
@@ -691,9 +508,9 @@ class McpManager:
         t0: float,
         detail: str,
         bytes_out: int,
-        ctx: tuple[str | None, str | None, str | None],
+        ctx: CallContext,
     ) -> ToolResult:
-        self._record(server, inst.id, tool, t0, "error", bytes_out, 0, detail, ctx)
+        self._usage.record(server, inst.id, tool, t0, "error", bytes_out, 0, detail, ctx)
         return ToolResult(
             server=server,
             tool=tool,
@@ -707,10 +524,10 @@ class McpManager:
     def _from_cache(
         self,
         entry: tuple[ToolResult, float],
-        state: str,
+        state: CacheState,
         started: float,
         bytes_out: int,
-        ctx: tuple[str | None, str | None, str | None],
+        ctx: CallContext,
     ) -> ToolResult:
         cached, stored_at = entry
         result = cached.model_copy(
@@ -721,7 +538,7 @@ class McpManager:
             },
             deep=True,
         )
-        self._record(
+        self._usage.record(
             cached.server,
             cached.instance,
             cached.tool,
@@ -734,92 +551,89 @@ class McpManager:
         )
         return result
 
-    def _record(
-        self,
-        server: str,
-        instance: str,
-        tool: str,
-        t0: float,
-        status: str,
-        bytes_out: int,
-        bytes_in: int,
-        error: str | None,
-        ctx: tuple[str | None, str | None, str | None],
-    ) -> None:
-        """Queue one ``mcp_calls`` row. Rows are written by ``_flush_events`` on the loop's next pass: off the
-        call's path (the write then overlaps the next call's wait for its server) and at most one pass later."""
-        if self.warehouse is None:
-            return
-        latency_ms = (time.perf_counter() - t0) * 1000.0
-        self._events.append(
-            (time.time(), server, instance, tool, latency_ms, status, bytes_out, bytes_in, error, ctx)
-        )
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            asyncio.get_running_loop().call_later(_FLUSH_DELAY_S, self._flush_events)
 
-    def _flush_events(self) -> None:
-        self._flush_scheduled = False
-        events, self._events = self._events, []
-        warehouse = self.warehouse
-        if warehouse is None:
-            return
-        for at, server, instance, tool, latency_ms, status, bytes_out, bytes_in, error, ctx in events:
-            warehouse.record(
-                McpCallEvent(
-                    created_at=datetime.fromtimestamp(at, UTC),
-                    server=server,
-                    instance=instance,
-                    tool=tool,
-                    latency_ms=latency_ms,
-                    status=status,  # type: ignore[arg-type]
-                    bytes_out=bytes_out,
-                    bytes_in=bytes_in,
-                    error=error,
-                    session_id=ctx[0],
-                    user_id=ctx[1],
-                    trip_id=ctx[2],
-                )
-            )
+# ----------------------------------------------------------------------------------------------------------
+# Helpers that need no manager: finding an instance, converting a result, errors that teach
+# ----------------------------------------------------------------------------------------------------------
 
-    # -- errors that teach -----------------------------------------------------------------------------------
 
-    @staticmethod
-    def _unavailable(
-        runtime: ServerRuntime, tool: str, failures: list[InstanceFailure], tried: set[Instance]
-    ) -> ToolUnavailable:
-        states = ", ".join(f"{i.id}: {i.health}" for i in runtime.instances)
-        if failures:
-            what = "failed on every instance it could use: " + "; ".join(
-                f"{f.instance}: {f.detail}" for f in failures
-            )
+def _instance(runtime: ServerRuntime, instance: int | str) -> Instance:
+    for inst in runtime.instances:
+        if instance in (inst.index, inst.id, str(inst.index)):
+            return inst
+    raise ValidationError(
+        f"MCP server '{runtime.name}' has no instance {instance!r}. "
+        f"Its instances: {', '.join(i.id for i in runtime.instances)}.",
+        hint="Give the number (1, 2, ...) or the id (name#1).",
+    )
+
+
+def _to_result(
+    server: str, tool: str, raw: types.CallToolResult, instance: str, t0: float
+) -> tuple[ToolResult, int]:
+    texts: list[str] = []
+    blocks: list[dict[str, Any]] = []
+    size = 0
+    for block in raw.content:
+        if isinstance(block, types.TextContent):
+            texts.append(block.text)
+            size += len(block.text.encode())
+            blocks.append({"type": "text", "text": block.text})
         else:
-            what = f"no instance is up ({states})"
-        last = runtime.last_error()
-        policy = runtime.policy(tool) if runtime.tools is None or tool in runtime.tools else None
-        stale_note = (
-            " No earlier result is cached to serve instead."
-            if policy is not None and policy.read_only
-            else ""
-        )
-        return ToolUnavailable(
-            f"MCP tool '{tool}' on server '{runtime.name}' is unavailable: {what}."
-            + (f" Last error: {last}" if last and not failures else "")
-            + stale_note,
-            hint=(
-                f"What to do: check `travelops mcp list`; instances restart by themselves with backoff "
-                f"(or restart one: manager.restart('{runtime.name}', 1)); if it keeps failing, fix "
-                f"mcp.servers.{runtime.name} in the configuration."
-            ),
-        )
+            dumped = block.model_dump(mode="json", by_alias=True, exclude_none=True)
+            blocks.append(dumped)
+            size += len(canonical_json(dumped))
+    structured = raw.structured_content
+    if structured is not None:
+        size += len(canonical_json(structured).encode())
+    result = ToolResult.model_construct(  # built from validated SDK types: no need to validate again
+        server=server,
+        tool=tool,
+        text="\n".join(texts),
+        structured=structured,
+        content=blocks,
+        is_error=raw.is_error,
+        instance=instance,
+        latency_ms=(time.perf_counter() - t0) * 1000.0,
+        from_cache="none",
+        age_s=None,
+    )
+    return result, size
 
-    @staticmethod
-    def _not_retried(runtime: ServerRuntime, tool: str, instance: str, detail: str) -> ToolUnavailable:
-        return ToolUnavailable(
-            f"MCP tool '{tool}' on server '{runtime.name}' failed on instance {instance}: {detail}. "
-            "It was not retried on another instance: the tool is neither read-only nor idempotent, so it may "
-            "already have taken effect.",
-            hint="What to do: check whether it did (e.g. with a read tool) before calling it again; "
-            "if the tool is in fact safe to repeat, mark it with "
-            f"mcp.servers.{runtime.name}.tools.{tool}.idempotent: true.",
+
+def _unavailable(
+    runtime: ServerRuntime, tool: str, failures: list[InstanceFailure], tried: set[Instance]
+) -> ToolUnavailable:
+    states = ", ".join(f"{i.id}: {i.health}" for i in runtime.instances)
+    if failures:
+        what = "failed on every instance it could use: " + "; ".join(
+            f"{f.instance}: {f.detail}" for f in failures
         )
+    else:
+        what = f"no instance is up ({states})"
+    last = runtime.last_error()
+    policy = runtime.policy(tool) if runtime.tools is None or tool in runtime.tools else None
+    stale_note = (
+        " No earlier result is cached to serve instead." if policy is not None and policy.read_only else ""
+    )
+    return ToolUnavailable(
+        f"MCP tool '{tool}' on server '{runtime.name}' is unavailable: {what}."
+        + (f" Last error: {last}" if last and not failures else "")
+        + stale_note,
+        hint=(
+            f"What to do: check `travelops mcp list`; instances restart by themselves with backoff "
+            f"(or restart one: manager.restart('{runtime.name}', 1)); if it keeps failing, fix "
+            f"mcp.servers.{runtime.name} in the configuration."
+        ),
+    )
+
+
+def _not_retried(runtime: ServerRuntime, tool: str, instance: str, detail: str) -> ToolUnavailable:
+    return ToolUnavailable(
+        f"MCP tool '{tool}' on server '{runtime.name}' failed on instance {instance}: {detail}. "
+        "It was not retried on another instance: the tool is neither read-only nor idempotent, so it may "
+        "already have taken effect.",
+        hint="What to do: check whether it did (e.g. with a read tool) before calling it again; "
+        "if the tool is in fact safe to repeat, mark it with "
+        f"mcp.servers.{runtime.name}.tools.{tool}.idempotent: true.",
+    )

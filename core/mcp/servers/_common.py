@@ -11,7 +11,7 @@ executing tool X" and the server logs the traceback.
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -208,7 +208,7 @@ def new_server(name: str, backend: Backend, *, instructions: str) -> TravelOpsSe
     """A server whose lifespan closes ``backend`` when it stops."""
 
     @asynccontextmanager
-    async def lifespan(_: MCPServer[Any]) -> AsyncIterator[Backend]:
+    async def lifespan(_: MCPServer[Any]) -> AsyncGenerator[Backend]:
         try:
             yield backend
         finally:

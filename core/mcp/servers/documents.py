@@ -78,7 +78,10 @@ class TemplateDetail(Output):
     source: str = Field(description="The Jinja2 HTML template; it reads the view-model as `doc`.")
 
 
-class RenderedDocument(Output):
+class RenderedOutput(Output):
+    # No docstring: it would become the output schema's description. The schema keeps the title clients saw.
+    model_config = ConfigDict(title="RenderedDocument")
+
     template_id: str
     trip_id: int
     format: str
@@ -232,14 +235,14 @@ def build(settings: Settings) -> MCPServer[Any]:
     backend = Backend(settings)
     server = new_server(NAME, backend, instructions=INSTRUCTIONS)
 
-    def rendered(kind: str, trip_id: int, fmt: str) -> RenderedDocument:
+    def rendered(kind: str, trip_id: int, fmt: str) -> RenderedOutput:
         require_trip(backend, trip_id)
         if fmt == _MARKDOWN:
             return _markdown(backend, kind, trip_id)
         doc = render(
             backend.service, backend.principal, trip_id, kind=kind, fmt=fmt, settings=backend.settings
         )
-        return RenderedDocument(
+        return RenderedOutput(
             template_id=kind,
             trip_id=trip_id,
             format=doc.format,
@@ -277,7 +280,7 @@ def build(settings: Settings) -> MCPServer[Any]:
         template_id: Annotated[str, Field(description="proposal, itinerary or invoice.")],
         data: RenderData,
         output_format: RenderFormat = "html",
-    ) -> RenderedDocument:
+    ) -> RenderedOutput:
         """Render a document from a trip and record it as a new version. html and markdown come back as text;
         pdf as the file's path and size."""
         if template_id not in KINDS:
@@ -290,7 +293,7 @@ def build(settings: Settings) -> MCPServer[Any]:
             int, Field(ge=1, description="The trip (find it with get_anything on travel-db).")
         ],
         format: ItineraryFormat = "html",
-    ) -> RenderedDocument:
+    ) -> RenderedOutput:
         """The client itinerary of a trip, day by day with local times and zones (no prices), recorded as a
         new version: html, markdown, pdf (path and size) or ics (a calendar)."""
         return rendered("itinerary", trip_id, format)
@@ -298,7 +301,7 @@ def build(settings: Settings) -> MCPServer[Any]:
     return server
 
 
-def _markdown(backend: Backend, kind: str, trip_id: int) -> RenderedDocument:
+def _markdown(backend: Backend, kind: str, trip_id: int) -> RenderedOutput:
     service, p = backend.service, backend.principal
     spec, _ = check_request(kind, "html")
     p.require_write("render a document")
@@ -332,7 +335,7 @@ def _markdown(backend: Backend, kind: str, trip_id: int) -> RenderedDocument:
             tmp.unlink(missing_ok=True)
             raise
         os.replace(tmp, path)
-        return RenderedDocument(
+        return RenderedOutput(
             template_id=kind,
             trip_id=trip_id,
             format=_MARKDOWN,

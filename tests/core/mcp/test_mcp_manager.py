@@ -344,7 +344,7 @@ def test_code_run_on_the_managers_loop_calls_tools_without_a_thread_hop(
     manager = start_manager({"echo": echo()})
 
     async def three_calls(prefix: str) -> list[str]:
-        assert asyncio.get_running_loop() is manager._loop  # what makes the calls inside hop-free
+        assert asyncio.get_running_loop() is manager._bridge.loop  # what makes the calls inside hop-free
         return [
             (await manager.call_tool("echo", "echo", {"text": f"{prefix}{i}"})).structured["text"]
             for i in range(3)
