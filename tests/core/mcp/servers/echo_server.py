@@ -33,6 +33,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+if __name__ == "__main__" and "--hang" in sys.argv:
+    # Before the MCP SDK's import (about a second on a busy machine): the manager's start-timeout test reads
+    # this line from stderr within its 1.5 s, and must not depend on how fast the SDK loads.
+    sys.stderr.write("echo server: hanging before initialize\n")
+    sys.stderr.flush()
+    for _ in sys.stdin:  # read and ignore until the client closes stdin
+        pass
+    sys.exit(0)
+
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
