@@ -352,7 +352,7 @@ class WorkflowStatus(BaseModel):
     steps: list[StepProgress]
     percent: float
     by_phase: dict[str, float]
-    flags: list[Flag] = Field(default_factory=list)  # from step 8's last run of the checks
+    flags: list[Flag] = Field(default_factory=list[Flag])  # from step 8's last run of the checks
     completed: bool = False
     started_at: datetime | None = None
     updated_at: datetime | None = None
@@ -444,7 +444,8 @@ class Workflow:
             for phase in PHASES
         }
         verify = by_number.get(VERIFY_STEP)
-        flags = [Flag.model_validate(f) for f in (verify.result.get("flags", []) if verify else [])]
+        stored: list[Any] = verify.result.get("flags", []) if verify else []
+        flags = [Flag.model_validate(f) for f in stored]
         return WorkflowStatus(
             trip_id=trip_id,
             started=True,
