@@ -14,10 +14,10 @@ Conventions (the same everywhere):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -245,7 +245,7 @@ def _clean_list(value: Any) -> Any:
         value = [value]
     if isinstance(value, (list, tuple)):
         out: list[Any] = []
-        for v in value:
+        for v in cast("Sequence[Any]", value):
             v = v.strip() if isinstance(v, str) else v
             if v not in ("", None) and v not in out:
                 out.append(v)
@@ -382,8 +382,8 @@ class Traveler(_Stored):
     email: Email = None
     phone: Phone = None
     preferences: TravelerPreferences = Field(default_factory=TravelerPreferences)
-    loyalty_programs: list[LoyaltyProgram] = Field(default_factory=list)
-    documents: list[TravelDocument] = Field(default_factory=list)
+    loyalty_programs: list[LoyaltyProgram] = Field(default_factory=list[LoyaltyProgram])
+    documents: list[TravelDocument] = Field(default_factory=list[TravelDocument])
     notes: str = ""
     archived: bool = False
     external_id: OptionalText = None
@@ -419,7 +419,7 @@ class Trip(_Stored):
     start_date: date | None = None
     end_date: date | None = None
     destinations: StrList = Field(default_factory=list)
-    party: list[Id] = Field(default_factory=list)  # traveler ids, in order
+    party: list[Id] = Field(default_factory=list[int])  # traveler ids, in order
     budget_cents: Cents | None = None
     currency: CurrencyCode = "USD"
     lead_source: OptionalText = None
@@ -529,7 +529,7 @@ class Item(_Stored):
     @classmethod
     def _defaults(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            data = dict(data)
+            data = dict(cast("dict[str, Any]", data))
             has_commission = data.get("commission_rate") or data.get("commission_cents")
             if data.get("commission_status") is None and has_commission:
                 data["commission_status"] = "expected"
@@ -646,7 +646,9 @@ class Instruction(_Stored):
     category: Annotated[str, Field(min_length=1, max_length=40)] = "general"
     title: str = ""
     text: Annotated[str, Field(min_length=1)]  # the "normal" verbosity
-    variants: dict[Literal["minimal", "detailed"], str] = Field(default_factory=dict)
+    variants: dict[Literal["minimal", "detailed"], str] = Field(
+        default_factory=dict[Literal["minimal", "detailed"], str]
+    )
     updated_by: int | None = None
 
     def for_verbosity(self, verbosity: Verbosity = "normal") -> str:
@@ -663,7 +665,7 @@ class Instruction(_Stored):
 class StepState(_Record):
     number: Annotated[int, Field(ge=1)]
     status: StepStatus = "todo"
-    ticks: list[int] = Field(default_factory=list)  # indexes into the step's checklist
+    ticks: list[int] = Field(default_factory=list[int])  # indexes into the step's checklist
     notes: str = ""
     started_at: datetime | None = None
     completed_at: datetime | None = None
@@ -762,7 +764,7 @@ class TripTotals(_Record):
     next_payment_date: date | None
     next_payment_cents: int | None
     next_supplier_due: date | None
-    other_currency_item_ids: list[int] = Field(default_factory=list)
+    other_currency_item_ids: list[int] = Field(default_factory=list[int])
     budget_cents: int | None = None
 
 

@@ -168,9 +168,10 @@ class _Vocab:
 
     generation: str = ""
     max_id: int = 0
-    by_length: dict[int, list[str]] = field(default_factory=dict)
-    by_initial: dict[tuple[str, int], list[str]] = field(default_factory=dict)
-    windows: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # memo of candidate lists
+    by_length: dict[int, list[str]] = field(default_factory=dict[int, list[str]])
+    by_initial: dict[tuple[str, int], list[str]] = field(default_factory=dict[tuple[str, int], list[str]])
+    # A memo of candidate lists.
+    windows: dict[tuple[str, int], list[str]] = field(default_factory=dict[tuple[str, int], list[str]])
 
     def add(self, token: str) -> None:
         self.by_length.setdefault(len(token), []).append(token)

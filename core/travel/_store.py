@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -108,7 +108,7 @@ class TravelStore:
     # ------------------------------------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Generator[sqlite3.Connection]:
         """A write transaction (``BEGIN IMMEDIATE``); nested use is a savepoint. Any exception rolls back."""
         conn = self.connection()
         local = self._local
@@ -141,7 +141,7 @@ class TravelStore:
             local.depth = 0
 
     @contextmanager
-    def snapshot(self) -> Iterator[sqlite3.Connection]:
+    def snapshot(self) -> Generator[sqlite3.Connection]:
         """A consistent read across several statements (a deferred transaction); inside a write, the write's
         view."""
         conn = self.connection()

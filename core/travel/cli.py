@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
@@ -83,7 +83,7 @@ def _fail(message: str, code: int) -> NoReturn:
 
 
 @contextmanager
-def _service(ctx: typer.Context) -> Iterator[tuple[TravelService, Principal]]:
+def _service(ctx: typer.Context) -> Generator[tuple[TravelService, Principal]]:
     from core._clikit import settings
     from core.security import Principal
     from core.travel import TravelService
@@ -320,7 +320,7 @@ def clients_add(
         ]
         if matches:
             typer.echo(f"Warning: {name!r} looks like {len(matches)} existing client(s):", err=True)
-            rows = [[str(d["id"]), d["name"], d["email"] or "", d["why"]] for d in duplicates]
+            rows = [[str(m.client.id), m.client.name, m.client.email or "", m.why] for m in matches]
             for line in _table(["id", "name", "email", "why"], rows, right=(0,)):
                 typer.echo("  " + line, err=True)
         if matches and not force:

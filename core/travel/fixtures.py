@@ -303,11 +303,11 @@ _STATUS_CYCLE = (
 
 @dataclass
 class SampleAgency:
-    agents: list[User] = field(default_factory=list)
-    suppliers: list[Supplier] = field(default_factory=list)
-    clients: list[Client] = field(default_factory=list)
-    travelers: list[Traveler] = field(default_factory=list)
-    trips: list[Trip] = field(default_factory=list)
+    agents: list[User] = field(default_factory=list[User])
+    suppliers: list[Supplier] = field(default_factory=list[Supplier])
+    clients: list[Client] = field(default_factory=list[Client])
+    travelers: list[Traveler] = field(default_factory=list[Traveler])
+    trips: list[Trip] = field(default_factory=list[Trip])
 
 
 def _ascii(text: str) -> str:

@@ -27,6 +27,7 @@ from core.errors import ValidationError
 from core.security import Principal
 from core.travel._models import Flag, StepState, StepStatus, WorkflowState
 from core.travel._services import TravelService
+from core.travel._services._mapper import log_activity, stamp, trip_row
 
 __all__ = [
     "DOCUMENT_TOOLS",
@@ -351,7 +352,7 @@ class WorkflowStatus(BaseModel):
     steps: list[StepProgress]
     percent: float
     by_phase: dict[str, float]
-    flags: list[Flag] = Field(default_factory=list)  # from step 8's last run of the checks
+    flags: list[Flag] = Field(default_factory=list[Flag])  # from step 8's last run of the checks
     completed: bool = False
     started_at: datetime | None = None
     updated_at: datetime | None = None
@@ -372,7 +373,7 @@ class Workflow:
     def state(self, p: Principal, trip_id: int) -> WorkflowState | None:
         """The stored state, or None if the workflow was never started for this trip."""
         conn = self.store.connection()
-        self.service._trip_row(conn, p, trip_id)  # same package: the agency check
+        trip_row(conn, p, trip_id)  # the agency check
         head = conn.execute("SELECT * FROM workflow_state WHERE trip_id = ?", (trip_id,)).fetchone()
         if head is None:
             return None
@@ -443,7 +444,8 @@ class Workflow:
             for phase in PHASES
         }
         verify = by_number.get(VERIFY_STEP)
-        flags = [Flag.model_validate(f) for f in (verify.result.get("flags", []) if verify else [])]
+        stored: list[Any] = verify.result.get("flags", []) if verify else []
+        flags = [Flag.model_validate(f) for f in stored]
         return WorkflowStatus(
             trip_id=trip_id,
             started=True,
@@ -474,7 +476,7 @@ class Workflow:
         """Start the workflow at step 1 (if already started, nothing changes)."""
         p.require_write("start a trip's workflow")
         with self.store.transaction() as conn:
-            trip = self.service._trip_row(conn, p, trip_id)
+            trip = trip_row(conn, p, trip_id)
             if conn.execute("SELECT 1 FROM workflow_state WHERE trip_id = ?", (trip_id,)).fetchone():
                 return self.status(p, trip_id)
             now = self._now()
@@ -614,13 +616,13 @@ class Workflow:
     # -- internals -------------------------------------------------------------------------------------------
 
     def _now(self) -> str:
-        return self.service._now()
+        return stamp(self.service.clock())
 
     def _log(self, conn: Any, p: Principal, trip_id: int, action: str, summary: str) -> None:
-        self.service._log(conn, p, action, "workflow", trip_id, summary, trip_id=trip_id)
+        log_activity(conn, p, self._now(), action, "workflow", trip_id, summary, trip_id=trip_id)
 
     def _head(self, conn: Any, p: Principal, trip_id: int) -> Any:
-        self.service._trip_row(conn, p, trip_id)
+        trip_row(conn, p, trip_id)
         head = conn.execute("SELECT * FROM workflow_state WHERE trip_id = ?", (trip_id,)).fetchone()
         if head is None:
             raise ValidationError(

@@ -11,7 +11,7 @@ from travel_helpers import ANCHOR, CleanTrip
 
 from core.errors import PermissionDenied, ValidationError
 from core.security import Principal
-from core.travel import NotFound, RecordInvalid, TravelService
+from core.travel import DUPLICATE_CLIENT_SCORE, NotFound, RecordInvalid, TravelService
 
 
 def dense(service: TravelService, admin: Principal, trip_id: int, day_id: int | None) -> list[int]:
@@ -437,3 +437,18 @@ def test_an_archived_duplicate_is_still_found_and_said_to_be_archived(
     service.archive_client(admin, clean_trip.client_id)
     matches = service.find_duplicates(admin, {"email": "ana.silva@example.com"})
     assert matches and matches[0].why.endswith("(archived)")
+
+
+def test_the_duplicate_policy_calls_a_match_at_the_threshold_a_duplicate_and_one_below_not(
+    service: TravelService, admin: Principal, clean_trip: CleanTrip
+) -> None:
+    """The Clients page asks, the MCP tool refuses and the importer merges on ``likely_duplicates``."""
+    # Rui's exact name and birth date score the threshold itself; a near name with it scores just below.
+    same = service.find_duplicates(admin, {"name": "Rui Silva", "date_of_birth": "1982-07-30"})
+    near = service.find_duplicates(admin, {"name": "Rui Silvas", "date_of_birth": "1982-07-30"})
+    assert [m.score for m in same] == [DUPLICATE_CLIENT_SCORE] and same[0].is_duplicate
+    assert len(near) == 1 and near[0].client.id == clean_trip.client_id
+    assert "similar name (9" in near[0].why and near[0].score < DUPLICATE_CLIENT_SCORE
+    assert not near[0].is_duplicate
+    assert service.likely_duplicates(admin, {"name": "Rui Silva", "date_of_birth": "1982-07-30"}) == same
+    assert service.likely_duplicates(admin, {"name": "Rui Silvas", "date_of_birth": "1982-07-30"}) == []
