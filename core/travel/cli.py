@@ -307,7 +307,7 @@ def clients_add(
         joint = "\n" if "\n" in e.message else " "
         raise ValidationError(f"{e.message}{joint}Fix {options} and run the command again.") from e
     with _service(ctx) as (svc, me):
-        matches = svc.find_duplicates(me, ClientDraft(name=name, email=email, phone=phone))
+        matches = svc.likely_duplicates(me, ClientDraft(name=name, email=email, phone=phone))
         duplicates = [
             {
                 "id": m.client.id,
