@@ -31,7 +31,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.travel._codes import city_timezone
-from core.travel._models import Flag, Item, TripPlan, format_money
+from core.travel._models import Item, format_money
+from core.travel._results import Flag, TripPlan
 
 __all__ = ["CHECKS", "add_months", "run_checks"]
 

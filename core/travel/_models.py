@@ -44,18 +44,13 @@ __all__ = [
     "ActivityEntry",
     "Agency",
     "Client",
-    "ClientDraft",
     "Day",
-    "DayPlan",
     "Document",
-    "Flag",
-    "Hit",
     "HitKind",
     "Instruction",
     "Item",
     "ItineraryOption",
     "LoyaltyProgram",
-    "Match",
     "NotFound",
     "PaymentSchedule",
     "RecordInvalid",
@@ -65,8 +60,6 @@ __all__ = [
     "Traveler",
     "TravelerPreferences",
     "Trip",
-    "TripPlan",
-    "TripTotals",
     "User",
     "WorkflowState",
     "format_money",
@@ -278,11 +271,11 @@ StrList = Annotated[list[str], BeforeValidator(_clean_list)]
 Id = Annotated[int, Field(ge=1)]
 
 
-class _Record(BaseModel):
+class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-class _Stored(_Record):
+class Stored(Record):
     """A record the store keeps: these fields are the store's, not the caller's."""
 
     id: Id | None = None
@@ -298,12 +291,12 @@ SYSTEM_FIELDS = frozenset({"id", "agency_id", "created_at", "updated_at"})
 # ------------------------------------------------------------------------------------------------------------
 
 
-class Agency(_Stored):
+class Agency(Stored):
     name: Name
     default_currency: CurrencyCode = "USD"
 
 
-class User(_Stored):
+class User(Stored):
     agency_id: Id | None = None
     email: Email = None
     display_name: Name
@@ -319,7 +312,7 @@ class User(_Stored):
         )
 
 
-class Client(_Stored):
+class Client(Stored):
     """A household (or company) the agency works for; its people are ``Traveler`` records."""
 
     agency_id: Id | None = None
@@ -333,7 +326,7 @@ class Client(_Stored):
     external_id: OptionalText = None
 
 
-class TravelerPreferences(_Record):
+class TravelerPreferences(Record):
     seat: Literal["aisle", "window", "any"] | None = None
     meal: OptionalText = None  # dietary needs: "vegetarian", "gluten-free", "halal", ...
     accessibility: OptionalText = None
@@ -341,12 +334,12 @@ class TravelerPreferences(_Record):
     interests: StrList = Field(default_factory=list)
 
 
-class LoyaltyProgram(_Record):
+class LoyaltyProgram(Record):
     program: Name
     number: Annotated[str, Field(min_length=1, max_length=64)]
 
 
-class TravelDocument(_Record):
+class TravelDocument(Record):
     """A passport, visa or identity card. ``number`` is secret: stored encrypted, shown as ``masked``."""
 
     kind: TravelDocumentKind = "passport"
@@ -372,7 +365,7 @@ class TravelDocument(_Record):
         return mask_secret(value.get_secret_value())
 
 
-class Traveler(_Stored):
+class Traveler(Stored):
     """A person who travels, with the legal name as on the passport."""
 
     client_id: Id
@@ -410,7 +403,7 @@ class Traveler(_Stored):
         return max(passports, key=lambda d: d.expiry or date.max, default=None)
 
 
-class Trip(_Stored):
+class Trip(Stored):
     agency_id: Id | None = None
     client_id: Id | None = None  # the household the trip is for
     agent_id: Id | None = None  # the user who owns it
@@ -450,7 +443,7 @@ class Trip(_Stored):
         return (self.end_date - self.start_date).days
 
 
-class ItineraryOption(_Stored):
+class ItineraryOption(Stored):
     """One of the (up to) three pricing tiers of a proposal."""
 
     trip_id: Id
@@ -466,7 +459,7 @@ class ItineraryOption(_Stored):
         return value or DEFAULT_TIER_LABELS.get(tier if isinstance(tier, int) else 0, "Option")
 
 
-class Day(_Stored):
+class Day(Stored):
     """A day of the itinerary; ``option_id`` None means it belongs to every option (the shared plan)."""
 
     trip_id: Id
@@ -476,7 +469,7 @@ class Day(_Stored):
     notes: str = ""
 
 
-class Supplier(_Stored):
+class Supplier(Stored):
     agency_id: Id | None = None
     name: Name
     kind: SupplierKind = "other"
@@ -489,7 +482,7 @@ class Supplier(_Stored):
     external_id: OptionalText = None
 
 
-class Item(_Stored):
+class Item(Stored):
     """One thing in the itinerary: a flight, a hotel stay, an activity, ... or a note.
 
     ``day_id`` None means unscheduled (the trip's "ideas" list). ``position`` is dense (0..n-1) within a day
@@ -595,7 +588,7 @@ def _to_utc(local: datetime | None, zone: str | None) -> datetime | None:
     return local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
-class PaymentSchedule(_Stored):
+class PaymentSchedule(Stored):
     """One payment the client owes (deposit, balance, ...)."""
 
     trip_id: Id
@@ -613,7 +606,7 @@ class PaymentSchedule(_Stored):
         return value
 
 
-class Document(_Stored):
+class Document(Stored):
     """A rendered document, as recorded in the registry (the file itself lives at ``path``)."""
 
     trip_id: Id
@@ -624,7 +617,7 @@ class Document(_Stored):
     created_by: Id | None = None
 
 
-class ActivityEntry(_Record):
+class ActivityEntry(Record):
     id: int
     agency_id: int
     at: datetime
@@ -639,7 +632,7 @@ class ActivityEntry(_Record):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
-class Instruction(_Stored):
+class Instruction(Stored):
     """Text that steers the assistant (one per workflow step, plus general ones). Edited as data, not code."""
 
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]{0,79}$")]
@@ -662,7 +655,7 @@ class Instruction(_Stored):
 # ------------------------------------------------------------------------------------------------------------
 
 
-class StepState(_Record):
+class StepState(Record):
     number: Annotated[int, Field(ge=1)]
     status: StepStatus = "todo"
     ticks: list[int] = Field(default_factory=list[int])  # indexes into the step's checklist
@@ -672,122 +665,13 @@ class StepState(_Record):
     result: dict[str, Any] = Field(default_factory=dict)  # step 8 keeps its flags here
 
 
-class WorkflowState(_Record):
+class WorkflowState(Record):
     trip_id: int
     current_step: int | None  # None when every step is done or skipped
     started_at: datetime
     updated_at: datetime
     completed_at: datetime | None = None
     steps: list[StepState]
-
-
-# ------------------------------------------------------------------------------------------------------------
-# Results of services
-# ------------------------------------------------------------------------------------------------------------
-
-
-class Hit(_Record):
-    """One result of ``get_anything``: what it is, how to show it, and why it matched."""
-
-    kind: HitKind
-    id: int
-    title: str
-    subtitle: str
-    score: float  # 0..1, higher is better
-    matched: str = ""  # "name", "confirmation number", "destination", "typo: lisbn -> lisbon", ...
-    trip_id: int | None = None
-    client_id: int | None = None
-
-
-class ClientDraft(_Record):
-    """What we know about a client being entered, for ``find_duplicates`` (lenient: nothing is required)."""
-
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    date_of_birth: date | None = None
-
-
-DUPLICATE_CLIENT_SCORE = 0.9
-"""The one duplicate-client policy: a ``Match`` scoring at least this is the same client. The Clients page asks
-before creating it, the travel-db MCP tool refuses it (unless ``allow_duplicate``), and the D1 importer merges the
-person into that household; a lower score is only "possibly the same" (the importer reports it)."""
-
-
-class Match(_Record):
-    client: Client
-    score: float  # 0..1
-    why: str
-
-    @property
-    def is_duplicate(self) -> bool:
-        """True when the policy (``DUPLICATE_CLIENT_SCORE``) calls this the same client."""
-        return self.score >= DUPLICATE_CLIENT_SCORE
-
-
-class Flag(_Record):
-    """Something ``check_trip`` found worth a look. Flags never block a save."""
-
-    item_id: int | None
-    severity: Severity
-    code: str
-    message: str
-
-
-class TripTotals(_Record):
-    """Money of a trip, in cents of ``currency``. Items in another currency are listed, not converted.
-
-    Counted: priced items (not notes) that are neither cancelled nor optional, in shared days, unscheduled, or
-    in the days of ``option_id`` (the option asked for, else the accepted one; with neither, option-specific
-    days are left out). ``commission_expected_cents`` is still to come, ``commission_received_cents`` has
-    arrived.
-    ``client_total_cents`` is sell plus the planning fee; ``balance_due_cents`` is that minus what was paid.
-    """
-
-    trip_id: int
-    currency: str
-    option_id: int | None
-    items_counted: int
-    cost_cents: int
-    sell_cents: int
-    margin_cents: int
-    margin_pct: float | None
-    planning_fee_cents: int
-    client_total_cents: int
-    commission_expected_cents: int
-    commission_received_cents: int
-    commission_total_cents: int
-    scheduled_cents: int
-    paid_cents: int
-    balance_due_cents: int
-    unscheduled_balance_cents: int  # client total not yet covered by the payment schedule
-    next_payment_date: date | None
-    next_payment_cents: int | None
-    next_supplier_due: date | None
-    other_currency_item_ids: list[int] = Field(default_factory=list[int])
-    budget_cents: int | None = None
-
-
-class DayPlan(_Record):
-    day: Day
-    items: list[Item]
-
-
-class TripPlan(_Record):
-    """Everything about one trip in one read: for documents, the assistant and the trip page."""
-
-    trip: Trip
-    client: Client | None
-    travelers: list[Traveler]
-    options: list[ItineraryOption]
-    days: list[DayPlan]
-    unscheduled: list[Item]
-    payments: list[PaymentSchedule]
-    suppliers: dict[int, Supplier]
-    totals: TripTotals
-
-    def items(self) -> list[Item]:
-        return [i for d in self.days for i in d.items] + list(self.unscheduled)
 
 
 def merge(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from core.travel._models import Day, Item, ItineraryOption, PaymentSchedule, Trip, TripTotals
+from core.travel._models import Day, Item, ItineraryOption, PaymentSchedule, Trip
+from core.travel._results import TripTotals
 
 __all__ = ["compute_totals", "counted_items"]
 

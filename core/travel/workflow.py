@@ -25,7 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.errors import ValidationError
 from core.security import Principal
-from core.travel._models import Flag, StepState, StepStatus, WorkflowState
+from core.travel._models import StepState, StepStatus, WorkflowState
+from core.travel._results import Flag
 from core.travel._services import TravelService
 from core.travel._services._mapper import log_activity, stamp, trip_row
 

@@ -14,7 +14,8 @@ from rapidfuzz import fuzz
 
 from core.errors import ValidationError
 from core.security import Principal
-from core.travel._models import Client, ClientDraft, Hit, HitKind, Match, Traveler, Trip, parse_record
+from core.travel._models import Client, HitKind, Traveler, Trip, parse_record
+from core.travel._results import ClientDraft, Hit, Match
 from core.travel._search import RawHit, bulk_load, digits, normalize
 from core.travel._services._base import ServiceBase
 from core.travel._services._index import all_docs

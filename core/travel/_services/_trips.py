@@ -10,19 +10,8 @@ from typing import Any
 
 from core.security import Principal
 from core.travel._checks import run_checks
-from core.travel._models import (
-    Client,
-    DayPlan,
-    Flag,
-    Item,
-    RecordInvalid,
-    Traveler,
-    Trip,
-    TripPlan,
-    TripTotals,
-    merge,
-    parse_record,
-)
+from core.travel._models import Client, Item, RecordInvalid, Traveler, Trip, merge, parse_record
+from core.travel._results import DayPlan, Flag, TripPlan, TripTotals
 from core.travel._search import set_archived
 from core.travel._services._clients import ClientsMixin
 from core.travel._services._index import index_trip

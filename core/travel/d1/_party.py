@@ -3,7 +3,7 @@ traveler that is."""
 
 from __future__ import annotations
 
-from core.travel._models import ClientDraft
+from core.travel._results import ClientDraft
 from core.travel.d1._drafts import PartyRef, Person, TripDraft
 from core.travel.d1._people import People
 from core.travel.d1._run import ImportRun, Part

@@ -10,7 +10,8 @@ from rapidfuzz import fuzz
 
 from core.errors import TravelOpsError
 from core.security import mask_secret
-from core.travel._models import Client, ClientDraft, Match, RecordInvalid, Traveler, parse_record
+from core.travel._models import Client, RecordInvalid, Traveler, parse_record
+from core.travel._results import ClientDraft, Match
 from core.travel._search import normalize
 from core.travel.d1._drafts import Person, Row
 from core.travel.d1._fixes import fit
