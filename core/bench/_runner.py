@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import secrets
 import sys
 import time
@@ -187,7 +188,7 @@ def run_benchmark(
     run_id = run_id or new_run_id()
     notes: list[str] = []
     known_tasks = {*settings.routing.task_types, settings.routing.default_task}
-    routing = {}
+    routing: dict[str, str] = {}
     for s in specs:
         routing[s.name] = s.routing_task if s.routing_task in known_tasks else settings.routing.default_task
         if routing[s.name] != s.routing_task:
@@ -314,9 +315,12 @@ _COLUMNS = list(CellResult.model_fields)
 
 
 def _stored(warehouse: Warehouse, run_id: str) -> list[CellResult]:
-    df = warehouse.query("SELECT * FROM benchmark_results WHERE run_id = ?", [run_id])
-    rows: list[dict[str, Any]] = df.astype(object).where(df.notna(), None).to_dict("records")
-    out = []
+    warehouse.flush()
+    with warehouse.connect() as con:
+        cursor = con.execute("SELECT * FROM benchmark_results WHERE run_id = ?", [run_id])
+        names = [str(d[0]) for d in cursor.description or ()]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    out: list[CellResult] = []
     for r in rows:
         r["output"] = r["output"] or ""
         r["explanation"] = r["explanation"] or ""
@@ -367,8 +371,10 @@ def _upsert_run(
 
 def latest_run_id(warehouse: Warehouse) -> str | None:
     """The run started last, or None when there is none."""
-    df = warehouse.query("SELECT run_id FROM benchmark_runs ORDER BY started_at DESC LIMIT 1")
-    return None if df.empty else str(df["run_id"].iloc[0])
+    warehouse.flush()
+    with warehouse.connect() as con:
+        row = con.execute("SELECT run_id FROM benchmark_runs ORDER BY started_at DESC LIMIT 1").fetchone()
+    return None if row is None else str(row[0])
 
 
 def results_frame(warehouse: Warehouse, run_id: str | None = None) -> pd.DataFrame:
@@ -382,11 +388,19 @@ def results_frame(warehouse: Warehouse, run_id: str | None = None) -> pd.DataFra
 
 
 def score_matrix(results: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """{bench_task: {model: mean score}} from ``results_frame``."""
+    """{bench_task: {model: mean score}} from ``results_frame``; a missing score (NaN) is left out of the mean."""
     if results.empty:
         return {}
-    means: pd.DataFrame = results.groupby(["bench_task", "model"], as_index=False)["score"].mean()  # type: ignore[assignment]
+    columns = list(results.columns)
+    at = [columns.index(c) for c in ("bench_task", "model", "score")]
+    scores: dict[tuple[str, str], list[float]] = {}
+    for row in results.itertuples(index=False, name=None):
+        task, model, value = (row[i] for i in at)
+        kept = scores.setdefault((str(task), str(model)), [])
+        if value is not None and not math.isnan(value):
+            kept.append(float(value))
     out: dict[str, dict[str, float]] = {}
-    for task, model, value in means[["bench_task", "model", "score"]].itertuples(index=False, name=None):
-        out.setdefault(str(task), {})[str(model)] = round(float(value), 4)
+    for (task, model), values in sorted(scores.items()):
+        mean = math.fsum(values) / len(values) if values else math.nan
+        out.setdefault(task, {})[model] = round(mean, 4)
     return out
