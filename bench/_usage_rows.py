@@ -1,7 +1,8 @@
 """What two benchmarks share: synthetic ``model_usage`` rows in bulk, generated inside DuckDB.
 
 Not a benchmark itself (``make bench`` skips files starting with an underscore). Imported by bench/warehouse.py
-and bench/app_render.py, which run with bench/ on the import path.
+and bench/app_render.py as a sibling: Python puts a script's own folder first on ``sys.path``, so
+``python bench/warehouse.py`` finds it with no ``sys.path`` change (and ``core`` comes from the installed project).
 """
 
 from __future__ import annotations

@@ -27,7 +27,6 @@ from typing import Any
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from core.bench import TASKS, CallOutcome, auto_workers, load_cases, prepare_workers, run_benchmark
-from core.bench._workers import _split
 from core.config import Settings, load_settings
 from core.testing import FakeProvider
 from core.warehouse import Warehouse
@@ -39,6 +38,11 @@ CASES = 5 if "--quick" in sys.argv else 30
 
 
 Call = tuple[list[dict[str, str]], str, int]  # messages, model id, max_tokens
+
+
+def _split(total: int, parts: int) -> list[int]:
+    """``total`` shared out as evenly as can be, as the runner shares its concurrency among its workers."""
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
 
 
 def _router_calls(settings: Settings, calls: list[Call], concurrency: int, workers: int, out: Any) -> None:

@@ -15,18 +15,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from core.routing import TrainingOptions, train_router
+from core.routing._outcomes import OutcomeTable, read_outcomes
+from core.routing._router_eval import cross_val_scores, decision_p50_us
+from core.routing._router_metrics import random_apgr, router_curve
 
-from core.routing._outcomes import OutcomeTable, read_outcomes  # noqa: E402
-from core.routing._router_eval import cross_val_scores, decision_p50_us  # noqa: E402
-from core.routing._router_metrics import random_apgr, router_curve  # noqa: E402
-from core.routing.learned import TrainingOptions, train_router  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 WEAK = "mistralai/Mixtral-8x7B-Instruct-v0.1"
 STRONG = "gpt-4-1106-preview"

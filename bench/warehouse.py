@@ -28,7 +28,6 @@ import duckdb
 from _usage_rows import TASKS, generate_usage
 
 from core.warehouse import UsageEvent, Warehouse, cost_by_day, p95_by_task
-from core.warehouse._schema import DDL
 
 INGEST_EVENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 QUERY_ROWS = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000_000
@@ -97,9 +96,11 @@ def bench_ingest(root: Path) -> dict[str, float]:
 
     with wh.connect(ingest=False) as con:
         rows_arrow = con.sql("SELECT * FROM model_usage").to_arrow_table()
+        # The table as the warehouse created it (columns, types, constraints), from DuckDB's catalog.
+        create = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'model_usage'").fetchone()
+    assert create is not None
     raw = duckdb.connect(str(root / "raw.duckdb"))
-    for statement in DDL:
-        raw.execute(statement)
+    raw.execute(create[0])
     t0 = time.perf_counter()
     raw.register("rows_arrow", rows_arrow)
     raw.execute("INSERT INTO model_usage SELECT * FROM rows_arrow")

@@ -14,9 +14,8 @@ from core.bench._analysis import (
     routing_rules_yaml,
     score_matrix_figure,
 )
+from core.bench._cells import CallOutcome, CellResult
 from core.bench._runner import (
-    CallOutcome,
-    CellResult,
     RunSummary,
     journal_path,
     latest_run_id,

@@ -15,19 +15,21 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import secrets
 import sys
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from core.bench._scorers import Score, combine, rubric_score, score_answer
-from core.bench._suites import TASKS, Case, TaskSpec, load_cases, task_spec
-from core.errors import TravelOpsError, ValidationError
+from core.bench._cells import Caller, CellResult, RunState, cell_id, gateway_caller, run_cells_in_process
+from core.bench._suites import TASKS, TaskSpec, load_cases, task_spec
+from core.bench._workers import auto_workers, run_cells_in_workers, workers_supported
+from core.errors import ValidationError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,8 +39,6 @@ if TYPE_CHECKING:
     from core.warehouse import Warehouse
 
 __all__ = [
-    "CallOutcome",
-    "CellResult",
     "RunSummary",
     "journal_path",
     "latest_run_id",
@@ -50,41 +50,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 RunStatus = Literal["finished", "stopped_budget", "interrupted", "running"]
-
-
-class CallOutcome(BaseModel):
-    """What one model call returned, as the runner needs it."""
-
-    model_config = ConfigDict(frozen=True)
-    text: str
-    model: str
-    cost_usd: float = 0.0
-    latency_ms: float = 0.0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-
-Caller = Callable[[list[dict[str, str]], str, str, int], Awaitable[CallOutcome]]
-"""``caller(messages, routing_task, model, max_tokens)``: the runner's one way out; the Gateway by default."""
-
-
-class CellResult(BaseModel):
-    """One (task, case, model) result: a ``benchmark_results`` row."""
-
-    model_config = ConfigDict(frozen=True)
-    id: str
-    run_id: str
-    task_type: str
-    case_id: str
-    model: str
-    score: float | None
-    cost_usd: float
-    latency_ms: float
-    prompt_tokens: int
-    completion_tokens: int
-    output: str
-    explanation: str
-    created_at: datetime
 
 
 class RunSummary(BaseModel):
@@ -126,10 +91,6 @@ def journal_path(data_dir: Path, run_id: str) -> Path:
     return Path(data_dir) / "bench" / f"{run_id}.jsonl"
 
 
-def _cell_id(run_id: str, case: Case, model: str) -> str:
-    return f"{run_id}|{case.id}|{model}"
-
-
 def _read_journal(path: Path) -> dict[str, CellResult]:
     """Cells already done; a line cut short by a kill (the last one) is ignored and its cell runs again."""
     done: dict[str, CellResult] = {}
@@ -142,31 +103,6 @@ def _read_journal(path: Path) -> dict[str, CellResult]:
             continue
         done[cell.id] = cell
     return done
-
-
-def gateway_caller(gateway: Gateway, run_id: str) -> Caller:
-    """Calls through the Gateway: explicit model, no cache, no fallbacks (a cell measures one model)."""
-    from core.gateway import CallContext
-
-    context = CallContext(session_id=run_id, user_id="bench")
-
-    async def call(
-        messages: list[dict[str, str]], routing_task: str, model: str, max_tokens: int
-    ) -> CallOutcome:
-        r = await gateway.acomplete(
-            messages, task=routing_task, model=model, use_cache=False, max_tokens=max_tokens, context=context
-        )
-        last = r.attempts[-1] if r.attempts else None
-        return CallOutcome(
-            text=r.text,
-            model=r.model,
-            cost_usd=r.cost_usd,
-            latency_ms=r.latency_ms,
-            prompt_tokens=last.prompt_tokens if last else 0,
-            completion_tokens=last.completion_tokens if last else 0,
-        )
-
-    return call
 
 
 def _bench_settings(settings: Settings) -> Settings:
@@ -252,7 +188,7 @@ def run_benchmark(
     run_id = run_id or new_run_id()
     notes: list[str] = []
     known_tasks = {*settings.routing.task_types, settings.routing.default_task}
-    routing = {}
+    routing: dict[str, str] = {}
     for s in specs:
         routing[s.name] = s.routing_task if s.routing_task in known_tasks else settings.routing.default_task
         if routing[s.name] != s.routing_task:
@@ -276,7 +212,7 @@ def run_benchmark(
     done = _read_journal(journal)
     done.update({c.id: c for c in _stored(warehouse, run_id)})
     cells = [(s, case, m) for s in specs for case in cases[s.name] for m in model_ids]
-    pending = [c for c in cells if _cell_id(run_id, c[1], c[2]) not in done]
+    pending = [c for c in cells if cell_id(run_id, c[1], c[2]) not in done]
     params = {
         "tasks": [s.name for s in specs],
         "models": model_ids,
@@ -291,8 +227,6 @@ def run_benchmark(
     if in_process:
         workers = 1
     else:
-        from core.bench._workers import auto_workers, workers_supported
-
         if workers is None:
             workers = auto_workers(concurrency, len(pending))
         elif workers > 1 and not workers_supported():
@@ -304,8 +238,6 @@ def run_benchmark(
     status: RunStatus = "running"
     try:
         if workers > 1:
-            from core.bench._workers import run_cells_in_workers
-
             run_cells_in_workers(
                 pending,
                 workers=workers,
@@ -320,7 +252,7 @@ def run_benchmark(
             )
         else:
             _run_sync(
-                _run_cells(
+                run_cells_in_process(
                     pending,
                     run_id,
                     routing,
@@ -377,122 +309,18 @@ def _run_sync(coro: Coroutine[Any, Any, None]) -> None:
         pool.submit(asyncio.run, coro).result()
 
 
-class RunState:
-    def __init__(self, spent: float, budget: float | None) -> None:
-        self.spent = spent
-        self.budget = budget
-        self.stopped = False
-        self.ran = 0
-        self.failed = 0
-        self.errors: list[str] = []
-
-    def over_budget(self) -> bool:
-        if self.budget is not None and self.spent >= self.budget:
-            self.stopped = True
-        return self.stopped
-
-
-async def _run_cells(
-    pending: list[tuple[TaskSpec, Case, str]],
-    run_id: str,
-    routing: Mapping[str, str],
-    caller: Caller,
-    concurrency: int,
-    journal: Path,
-    state: RunState,
-    progress: bool,
-    gateway: Gateway | None,
-    judge_model: str | None,
-) -> None:
-    from tqdm.auto import tqdm
-
-    semaphore = asyncio.Semaphore(concurrency)
-    bar = tqdm(total=len(pending), desc="bench", unit="cell", disable=not progress, leave=False)
-    with journal.open("a", encoding="utf-8") as out:
-
-        async def one(spec: TaskSpec, case: Case, model: str) -> None:
-            async with semaphore:
-                if state.over_budget():
-                    return
-                cell = await run_cell(
-                    spec, case, model, run_id, routing[spec.name], caller, gateway, judge_model
-                )
-            if isinstance(cell, str):
-                state.failed += 1
-                state.errors.append(cell)
-            else:
-                # One write of a whole line, flushed to the OS: survives SIGKILL of this process.
-                out.write(cell.model_dump_json() + "\n")
-                out.flush()
-                state.spent += cell.cost_usd
-                state.ran += 1
-            bar.update(1)
-
-        try:
-            await asyncio.gather(*(one(*c) for c in pending))
-        finally:
-            bar.close()
-
-
-async def run_cell(
-    spec: TaskSpec,
-    case: Case,
-    model: str,
-    run_id: str,
-    routing_task: str,
-    caller: Caller,
-    gateway: Gateway | None,
-    judge_model: str | None,
-) -> CellResult | str:
-    messages = spec.messages(case)
-    try:
-        out = await caller(messages, routing_task, model, spec.max_tokens)
-    except TravelOpsError as e:
-        return f"{case.id} × {model}: {e.message}"
-    score = score_answer(out.text, case.scorers)
-    cost = out.cost_usd
-    if judge_model is not None and gateway is not None and case.rubric:
-        try:
-            judged, result = await rubric_score(
-                gateway,
-                judge_model,
-                messages[-1]["content"],
-                out.text,
-                case.rubric,
-                routing_task=routing_task,
-            )
-        except TravelOpsError as e:
-            judged, cost_add = Score(value=0.0, explanation=f"judge failed: {e.message}"), 0.0
-        else:
-            cost_add = result.cost_usd
-        cost += cost_add
-        score = combine([(score, 2.0), (judged, 1.0)])
-    return CellResult(
-        id=_cell_id(run_id, case, model),
-        run_id=run_id,
-        task_type=routing_task,
-        case_id=case.id,
-        model=model,
-        score=score.value,
-        cost_usd=cost,
-        latency_ms=out.latency_ms,
-        prompt_tokens=out.prompt_tokens,
-        completion_tokens=out.completion_tokens,
-        output=out.text,
-        explanation=score.explanation,
-        created_at=datetime.now(UTC).replace(tzinfo=None),
-    )
-
-
 # ------------------------------------------------------------------------------------------------ warehouse
 
 _COLUMNS = list(CellResult.model_fields)
 
 
 def _stored(warehouse: Warehouse, run_id: str) -> list[CellResult]:
-    df = warehouse.query("SELECT * FROM benchmark_results WHERE run_id = ?", [run_id])
-    rows: list[dict[str, Any]] = df.astype(object).where(df.notna(), None).to_dict("records")
-    out = []
+    warehouse.flush()
+    with warehouse.connect() as con:
+        cursor = con.execute("SELECT * FROM benchmark_results WHERE run_id = ?", [run_id])
+        names = [str(d[0]) for d in cursor.description or ()]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    out: list[CellResult] = []
     for r in rows:
         r["output"] = r["output"] or ""
         r["explanation"] = r["explanation"] or ""
@@ -543,8 +371,10 @@ def _upsert_run(
 
 def latest_run_id(warehouse: Warehouse) -> str | None:
     """The run started last, or None when there is none."""
-    df = warehouse.query("SELECT run_id FROM benchmark_runs ORDER BY started_at DESC LIMIT 1")
-    return None if df.empty else str(df["run_id"].iloc[0])
+    warehouse.flush()
+    with warehouse.connect() as con:
+        row = con.execute("SELECT run_id FROM benchmark_runs ORDER BY started_at DESC LIMIT 1").fetchone()
+    return None if row is None else str(row[0])
 
 
 def results_frame(warehouse: Warehouse, run_id: str | None = None) -> pd.DataFrame:
@@ -558,11 +388,19 @@ def results_frame(warehouse: Warehouse, run_id: str | None = None) -> pd.DataFra
 
 
 def score_matrix(results: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """{bench_task: {model: mean score}} from ``results_frame``."""
+    """{bench_task: {model: mean score}} from ``results_frame``; a missing score (NaN) is left out of the mean."""
     if results.empty:
         return {}
-    means: pd.DataFrame = results.groupby(["bench_task", "model"], as_index=False)["score"].mean()  # type: ignore[assignment]
+    columns = list(results.columns)
+    at = [columns.index(c) for c in ("bench_task", "model", "score")]
+    scores: dict[tuple[str, str], list[float]] = {}
+    for row in results.itertuples(index=False, name=None):
+        task, model, value = (row[i] for i in at)
+        kept = scores.setdefault((str(task), str(model)), [])
+        if value is not None and not math.isnan(value):
+            kept.append(float(value))
     out: dict[str, dict[str, float]] = {}
-    for task, model, value in means[["bench_task", "model", "score"]].itertuples(index=False, name=None):
-        out.setdefault(str(task), {})[str(model)] = round(float(value), 4)
+    for (task, model), values in sorted(scores.items()):
+        mean = math.fsum(values) / len(values) if values else math.nan
+        out.setdefault(task, {})[model] = round(mean, 4)
     return out

@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -82,15 +82,26 @@ def extract_json(text: str) -> Any:
 
 def _get(data: Any, path: str) -> Any:
     """``a.b.0.c`` into nested dicts and lists; KeyError if missing."""
-    node = data
+    node: Any = data
     for part in path.split("."):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
+        items, fields = _as_list(node), _as_dict(node)
+        if items is not None and part.isdigit() and int(part) < len(items):
+            node = items[int(part)]
+        elif fields is not None and part in fields:
+            node = fields[part]
         else:
             raise KeyError(path)
     return node
+
+
+def _as_list(value: Any) -> list[Any] | None:
+    """A parsed JSON array as a list of JSON values, else None."""
+    return cast("list[Any]", value) if isinstance(value, list) else None
+
+
+def _as_dict(value: Any) -> dict[str, Any] | None:
+    """A parsed JSON object as a dict of JSON values, else None."""
+    return cast("dict[str, Any]", value) if isinstance(value, dict) else None
 
 
 def _norm(value: Any) -> str:
@@ -130,7 +141,7 @@ def json_schema_score(answer: str, required: Mapping[str, str]) -> Score:
         return Score(value=0.0, explanation=f"not a JSON object ({error or type(data).__name__})")
     if not required:
         return Score(value=1.0, explanation="valid JSON object")
-    problems = []
+    problems: list[str] = []
     for path, kind in required.items():
         try:
             value = _get(data, path)
@@ -163,7 +174,7 @@ def field_score(
     data, error = _parsed(answer)
     if error is not None:
         return Score(value=0.0, explanation=f"fields: {error}")
-    misses = []
+    misses: list[str] = []
     for path, want in exact.items():
         try:
             got = _get(data, path)
@@ -208,16 +219,17 @@ def constraint_score(
     if error is not None:
         return Score(value=0.0, explanation=f"constraints: {error}")
     try:
-        plan = _get(data, days_path)
+        plan = _as_list(_get(data, days_path))
     except KeyError:
         return Score(value=0.0, explanation=f"no '{days_path}' list")
-    if not isinstance(plan, list):
+    if plan is None:
         return Score(value=0.0, explanation=f"'{days_path}' is not a list")
+    day_fields = [_as_dict(d) for d in plan]
     checks: list[tuple[bool, str]] = []
     if days is not None:
         checks.append((len(plan) == days, f"{len(plan)} days (want {days})"))
     if budget is not None:
-        costs = [_number(d.get(cost_key)) if isinstance(d, dict) else None for d in plan]
+        costs = [_number(d.get(cost_key)) if d is not None else None for d in day_fields]
         total = sum(c for c in costs if c is not None)
         checks.append(
             (
@@ -228,9 +240,9 @@ def constraint_score(
     if start is not None and end is not None:
         lo, hi = date.fromisoformat(start), date.fromisoformat(end)
         bad = 0
-        for d in plan:
+        for d in day_fields:
             try:
-                when = date.fromisoformat(str(d.get(date_key)) if isinstance(d, dict) else "")
+                when = date.fromisoformat(str(d.get(date_key)) if d is not None else "")
             except ValueError:
                 bad += 1
                 continue
@@ -255,7 +267,7 @@ def numeric_score(answer: str | Any, values: Mapping[str, float], tolerance: flo
     text_numbers: list[float] = []
     if error is not None and isinstance(answer, str):
         text_numbers = [n for m in re.findall(r"-?\d[\d,]*\.?\d*", answer) if (n := _number(m)) is not None]
-    misses = []
+    misses: list[str] = []
     for path, want in values.items():
         if data is not None:
             try:

@@ -39,7 +39,8 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
-from core.bench._runner import RunState, gateway_caller, run_cell
+from core.bench._cells import RunState, gateway_caller, run_cell
+from core.bench._suites import Case, TaskSpec, task_spec
 from core.errors import TravelOpsError
 
 if TYPE_CHECKING:
@@ -47,10 +48,9 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import TextIO
 
-    from core.bench._suites import Case, TaskSpec
     from core.config import Settings
 
-__all__ = ["auto_workers", "prepare_workers", "run_cells_in_workers"]
+__all__ = ["auto_workers", "prepare_workers", "run_cells_in_workers", "workers_supported"]
 
 logger = logging.getLogger(__name__)
 
@@ -269,8 +269,6 @@ def _worker(
     # The fork server's environment is from when it started; provider keys may have been set since.
     os.environ.clear()
     os.environ.update(environ)
-    from core.bench._suites import task_spec
-
     server = os.getppid()  # the fork server, which exits when the parent does
 
     def wanted() -> bool:

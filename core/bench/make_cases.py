@@ -322,7 +322,7 @@ def question(rng: random.Random, i: int) -> dict[str, Any]:
 
 def booking(rng: random.Random, i: int) -> dict[str, Any]:
     start = date(2027, 3, 1) + timedelta(days=rng.randrange(0, 250))
-    items = []
+    items: list[dict[str, Any]] = []
     lines = [f"BOOKING CONFIRMATION — Ref {rng.choice('ABCDEFGH')}{rng.randrange(10000, 99999)}", ""]
     n = rng.randrange(2, 5)
     for k in range(n):
@@ -389,7 +389,7 @@ def pricing(rng: random.Random, i: int) -> dict[str, Any]:
         "Rail pass",
         "Cooking class",
     ]
-    items = [
+    items: list[dict[str, Any]] = [
         {"item": name, "price": round(rng.uniform(60, 2500), 2)}
         for name in rng.sample(names, rng.randrange(2, 6))
     ]
@@ -446,7 +446,7 @@ def build(task: str, n: int = N) -> list[dict[str, Any]]:
 
 def write(out: Path, n: int = N) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    paths = []
+    paths: list[Path] = []
     for task in MAKERS:
         path = out / f"{task}.jsonl"
         path.write_text(

@@ -36,7 +36,7 @@ from collections import Counter, deque
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, Literal, Self
+from typing import IO, TYPE_CHECKING, Any, Literal, Self, cast
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
@@ -140,7 +140,7 @@ def parse_behaviours(raw: object, *, source: str) -> dict[str, Behaviour]:
         )
     behaviours: dict[str, Behaviour] = {}
     problems: list[str] = []
-    for model, fields in raw.items():
+    for model, fields in cast("Mapping[object, object]", raw).items():
         if isinstance(fields, Behaviour):
             behaviours[str(model)] = fields
             continue
@@ -158,7 +158,7 @@ def parse_behaviours(raw: object, *, source: str) -> dict[str, Behaviour]:
 
 
 def _describe(error: PydanticValidationError, *, prefix: str) -> list[str]:
-    lines = []
+    lines: list[str] = []
     for item in error.errors():
         where = ".".join([prefix, *(str(p) for p in item["loc"])])
         lines.append(f"{where}: {item['msg']} (got {item.get('input')!r})")
@@ -168,11 +168,17 @@ def _describe(error: PydanticValidationError, *, prefix: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------- the server
 
 
+def _as_dict(value: object) -> dict[str, Any] | None:
+    """A JSON object from a request body as a dict, else None."""
+    return cast("dict[str, Any]", value) if isinstance(value, dict) else None
+
+
 def _text(content: object) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+        parts = [_as_dict(part) for part in cast("list[object]", content)]
+        return " ".join(str(part.get("text", "")) for part in parts if part is not None)
     return ""
 
 
@@ -261,16 +267,10 @@ class _Answer:
     __slots__ = ("content", "finish_reason", "tool_calls", "usage")
 
     def __init__(self, model: str, body: dict[str, Any], behaviour: Behaviour) -> None:
-        messages: list[Any] = body["messages"]
-        last = messages[-1] if messages and isinstance(messages[-1], dict) else {}
-        prompt = next(
-            (
-                _text(m.get("content"))
-                for m in reversed(messages)
-                if isinstance(m, dict) and m.get("role") == "user"
-            ),
-            "",
-        )
+        messages: list[object] = body["messages"]
+        last = (_as_dict(messages[-1]) if messages else None) or {}
+        chat = [m for m in map(_as_dict, messages) if m is not None]
+        prompt = next((_text(m.get("content")) for m in reversed(chat) if m.get("role") == "user"), "")
         self.tool_calls: list[dict[str, Any]] | None = None
         self.content: str | None = None
         if behaviour.tool_calls and body.get("tools") and last.get("role") != "tool":
@@ -290,7 +290,7 @@ class _Answer:
             self.content = self._content(model, prompt, messages, last, behaviour)
             self.finish_reason = "stop"
             out_chars = len(self.content)
-        in_chars = sum(len(_text(m.get("content"))) for m in messages if isinstance(m, dict))
+        in_chars = sum(len(_text(m.get("content"))) for m in chat)
         prompt_tokens = behaviour.prompt_tokens if behaviour.prompt_tokens is not None else _tokens(in_chars)
         completion_tokens = (
             behaviour.completion_tokens if behaviour.completion_tokens is not None else _tokens(out_chars)
@@ -311,7 +311,7 @@ class _Answer:
             self.usage["cache_creation_input_tokens"] = behaviour.cache_creation_tokens
 
     @staticmethod
-    def _content(model: str, prompt: str, messages: list[Any], last: dict[str, Any], b: Behaviour) -> str:
+    def _content(model: str, prompt: str, messages: list[object], last: dict[str, Any], b: Behaviour) -> str:
         if b.json_reply is not None:
             return json.dumps(b.json_reply)
         text = b.reply.replace("{prompt}", prompt) if b.reply is not None else f"Fake answer from {model}."
@@ -321,8 +321,8 @@ class _Answer:
             text = ("CORRECT: " if correct else "INCORRECT: ") + text
         if last.get("role") == "tool":
             results: list[str] = []
-            for message in reversed(messages):
-                if not isinstance(message, dict) or message.get("role") != "tool":
+            for message in map(_as_dict, reversed(messages)):
+                if message is None or message.get("role") != "tool":
                     break
                 results.append(_text(message.get("content")))
             text += "\nTool results: " + " | ".join(reversed(results))
@@ -336,18 +336,19 @@ class _FakeProviderApp:
     async def chat_completions(self, request: Request) -> Response:
         state = self.state
         try:
-            body = json.loads(await request.body())
+            raw: object = json.loads(await request.body())
         except ValueError as e:
             state.record("?", "bad_request", request.url.path, None, request)
             return _error(
                 400, f"Request body is not valid JSON: {e}.", "invalid_request_error", "invalid_json"
             )
+        body = _as_dict(raw)
         if (
-            not isinstance(body, dict)
+            body is None
             or not isinstance(body.get("model"), str)
             or not isinstance(body.get("messages"), list)
         ):
-            state.record("?", "bad_request", request.url.path, body, request)
+            state.record("?", "bad_request", request.url.path, raw, request)
             return _error(
                 400,
                 "A chat completion request needs 'model' (string) and 'messages' (list).",
@@ -383,8 +384,8 @@ class _FakeProviderApp:
         state.next_id += 1
         completion_id = f"chatcmpl-fake{state.next_id}"
         if body.get("stream"):
-            options = body.get("stream_options")
-            include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
+            options = _as_dict(body.get("stream_options"))
+            include_usage = options is not None and bool(options.get("include_usage"))
             return StreamingResponse(
                 _chunks(completion_id, model, answer, include_usage),
                 media_type="text/event-stream",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -9,16 +10,49 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import psutil
 import pytest
 from bench_helpers import BAD, GOOD, MID, configure_fake, settings_for, write_config, write_ranking_cases
 
-from core.bench import journal_path, load_cases, results_frame, run_benchmark
+from core.bench import journal_path, latest_run_id, load_cases, results_frame, run_benchmark, score_matrix
 from core.errors import ValidationError
 from core.testing import FakeProvider
 from core.warehouse import Warehouse
 
 HERE = Path(__file__).parent
+
+
+def test_the_score_matrix_is_the_mean_per_task_and_model_with_missing_scores_left_out() -> None:
+    results = pd.DataFrame(
+        {
+            "bench_task": ["b", "b", "a", "a", "a", "b"],
+            "model": ["m2", "m2", "m1", "m1", "m2", "m1"],
+            "score": [1.0, None, 0.2, 0.7, None, 0.0],
+        }
+    )
+    matrix = score_matrix(results)
+    assert matrix["a"]["m1"] == 0.45 and matrix["b"] == {"m1": 0.0, "m2": 1.0}
+    assert math.isnan(matrix["a"]["m2"])  # no score at all: NaN, as pandas' mean gives
+    # The same cells, in the same order, with the same means as pandas' groupby.
+    grouped = results.groupby(["bench_task", "model"], as_index=False)["score"].mean()
+    pandas = [(t, m, round(v, 4)) for t, m, v in grouped.itertuples(index=False, name=None)]
+    ours = [(t, m, v) for t in matrix for m, v in matrix[t].items()]
+    assert [row[:2] for row in ours] == [row[:2] for row in pandas]
+    assert [row[2] for row in ours] == pytest.approx([row[2] for row in pandas], nan_ok=True)
+    assert score_matrix(results.iloc[0:0]) == {}
+
+
+def test_the_latest_run_is_the_one_started_last_and_none_before_any(tmp_path: Path) -> None:
+    warehouse = Warehouse(tmp_path / "wh")
+    assert latest_run_id(warehouse) is None
+    with warehouse.connect() as con:
+        for run_id, started in (("r-old", "2026-01-01"), ("r-new", "2026-03-01"), ("r-mid", "2026-02-01")):
+            con.execute(
+                "INSERT INTO benchmark_runs VALUES (?, ?::TIMESTAMP, NULL, '{}', 'finished')",
+                [run_id, started],
+            )
+    assert latest_run_id(warehouse) == "r-new"
 
 
 def test_models_of_known_quality_rank_as_expected_and_feed_model_performance(
