@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeGuard, cast, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
@@ -81,7 +81,7 @@ class ProviderConfig(_Strict):
     kind: ProviderKind | None = None
     api_key: SecretStr | None = None
     api_base: str | None = None
-    models: list[ModelSpec] = Field(default_factory=list)
+    models: list[ModelSpec] = Field(default_factory=list[ModelSpec])
     rate_limits: RateLimits = RateLimits()
     timeout_s: Annotated[float, Field(gt=0)] = 60.0
     enabled: bool = True
@@ -92,7 +92,7 @@ class ProviderConfig(_Strict):
     @classmethod
     def _bare_names(cls, value: Any) -> Any:
         if isinstance(value, list):
-            return [{"name": v} if isinstance(v, str) else v for v in value]
+            return [{"name": v} if isinstance(v, str) else v for v in cast("list[object]", value)]
         return value
 
     @field_validator("api_base")
@@ -163,7 +163,7 @@ class RouterConfig(_Strict):
 class RoutingConfig(_Strict):
     default_task: str = "general"
     task_types: dict[str, TaskTypeConfig] = Field(default_factory=dict)
-    rules: list[RoutingRule] = Field(default_factory=list)
+    rules: list[RoutingRule] = Field(default_factory=list[RoutingRule])
     complexity_estimator: str = "heuristic"
     complex_threshold: Annotated[float, Field(ge=0, le=1)] = 0.6
     low_budget_share: Annotated[float, Field(ge=0, le=1)] = 0.2
@@ -413,7 +413,7 @@ def _read_yaml(file: Path) -> dict[str, Any]:
             f"not a {type(data).__name__}.",
             hint="Fix: start the file with top-level keys such as 'models:'.",
         )
-    return data
+    return cast("dict[str, Any]", data)
 
 
 def _interpolate(
@@ -421,9 +421,11 @@ def _interpolate(
 ) -> Any:
     """Replace ${VAR} / ${VAR:-default}; record (path -> VAR) for each unset variable and leave None there."""
     if isinstance(value, dict):
-        return {str(k): _interpolate(v, (*path, str(k)), env, where, unset) for k, v in value.items()}
+        items = cast("dict[object, object]", value).items()
+        return {str(k): _interpolate(v, (*path, str(k)), env, where, unset) for k, v in items}
     if isinstance(value, list):
-        return [_interpolate(v, (*path, str(i)), env, where, unset) for i, v in enumerate(value)]
+        values = cast("list[object]", value)
+        return [_interpolate(v, (*path, str(i)), env, where, unset) for i, v in enumerate(values)]
     if not isinstance(value, str) or "${" not in value:
         return value
     missing: list[str] = []
@@ -479,11 +481,15 @@ def _disable_or_complain(
 
 def _set(tree: Any, path: tuple[str, ...], value: Any) -> None:
     for part in path[:-1]:
-        tree = tree[int(part)] if isinstance(tree, list) else tree[part]
+        tree = _child(tree, part)
     if isinstance(tree, list):
         tree[int(path[-1])] = value
     else:
         tree[path[-1]] = value
+
+
+def _child(tree: Any, part: str) -> Any:
+    return cast("list[Any]", tree)[int(part)] if isinstance(tree, list) else tree[part]
 
 
 def _coerce_scalar(text: str) -> Any:
@@ -541,8 +547,8 @@ def _known_keys(loc: list[str]) -> list[str]:
             if field is None:
                 return []
             target = field.annotation
-        elif getattr(target, "__origin__", None) in (dict, list):
-            target = target.__args__[-1]
+        elif get_origin(target) in (dict, list):
+            target = get_args(target)[-1]
         else:
             return []
     target = _unwrap(target)
@@ -553,15 +559,17 @@ def _known_keys(loc: list[str]) -> list[str]:
 
 def _unwrap(annotation: Any) -> Any:
     """``M | None`` and ``Annotated[M, ...]`` -> M (the part that has keys below it)."""
-    if getattr(annotation, "__origin__", None) in (dict, list):
+    if get_origin(annotation) in (dict, list):
         return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        if (isinstance(arg, type) and issubclass(arg, BaseModel)) or getattr(arg, "__origin__", None) in (
-            dict,
-            list,
-        ):
+    args: tuple[object, ...] = getattr(annotation, "__args__", ())  # Annotated[M, ...].__args__ is (M,)
+    for arg in args:
+        if _is_model_class(arg) or get_origin(arg) in (dict, list):
             return arg
     return annotation
+
+
+def _is_model_class(annotation: object) -> TypeGuard[type[BaseModel]]:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 def _with_builtin_offline(settings: Settings) -> Settings:

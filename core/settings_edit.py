@@ -196,8 +196,8 @@ def _replace_rules(text: str, rules: Sequence[RoutingRule]) -> tuple[str, bool]:
 
 
 def _rewrite(text: str, rules: Sequence[RoutingRule]) -> str:
-    data = yaml.safe_load(text) or {}
-    routing = data.get("routing") or {}
+    data: dict[str, Any] = yaml.safe_load(text) or {}
+    routing: dict[str, Any] = data.get("routing") or {}
     routing["rules"] = [{k: v for k, v in r.model_dump().items() if v != []} for r in rules]
     data["routing"] = routing
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

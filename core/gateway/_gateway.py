@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -87,7 +87,7 @@ class GatewayResult(BaseModel):
     model_config = ConfigDict(frozen=True)
     request_id: str
     text: str
-    tool_calls: list[dict[str, Any]] = Field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = Field(default_factory=list[dict[str, Any]])
     model: str
     model_label: str
     offline: bool
@@ -271,7 +271,7 @@ class Gateway:
             for retry in range(self.settings.gateway.num_retries + 1):
                 started = time.perf_counter()
                 try:
-                    response = await router.acompletion(**call.kwargs(info))
+                    response = cast("Any", await router.acompletion(**call.kwargs(info)))  # litellm: untyped
                 except Exception as e:  # noqa: BLE001 - provider errors of every kind become attempt rows
                     if call.failed(info, e, started, fallback_from, retry):
                         await asyncio.sleep(call.backoff(e, retry))
@@ -333,8 +333,8 @@ class Gateway:
             started = time.perf_counter()
             chunks: list[Any] = []
             try:
-                stream = await router.acompletion(**call.kwargs(info), **_STREAM)
-                async for chunk in stream:  # type: ignore[union-attr]
+                stream = cast("AsyncIterator[Any]", await router.acompletion(**call.kwargs(info), **_STREAM))
+                async for chunk in stream:
                     chunks.append(chunk)
                     if piece := _piece(chunk):
                         yield StreamDelta(text=piece)
@@ -477,8 +477,8 @@ class _Call:
         return cls in _RETRYABLE and retry < self.gw.settings.gateway.num_retries
 
     def backoff(self, error: Exception, retry: int) -> float:
-        headers = getattr(getattr(error, "response", None), "headers", None) or {}
-        after = headers.get("retry-after") if hasattr(headers, "get") else None
+        headers = getattr(getattr(error, "response", None), "headers", None)
+        after = headers.get("retry-after") if headers and hasattr(headers, "get") else None
         try:
             wait = float(after) if after is not None else self.gw.settings.gateway.retry_after_s * (2**retry)
         except ValueError:
@@ -506,9 +506,9 @@ class _Call:
         )
         choice = response.choices[0]
         text = choice.message.content or ""
-        tool_calls = [
-            tc.model_dump() if hasattr(tc, "model_dump") else dict(tc)
-            for tc in (choice.message.tool_calls or [])
+        calls: list[Any] = choice.message.tool_calls or []
+        tool_calls: list[dict[str, Any]] = [
+            tc.model_dump() if hasattr(tc, "model_dump") else dict(tc) for tc in calls
         ]
         self._record(info, attempt, response_text=text)  # the usage row is written before we return
         if self.cache_key is not None and info.id == self.decision.model and not tool_calls:
@@ -535,7 +535,7 @@ class _Call:
         """Account a finished stream from its rebuilt usage, exactly like a plain call."""
         import litellm
 
-        response = litellm.stream_chunk_builder(chunks, messages=self.messages)
+        response = litellm.stream_chunk_builder(chunks, messages=self.messages)  # pyright: ignore[reportUnknownMemberType] (litellm: chunks untyped)
         return self.succeeded(info, response, started, fallback_from)
 
     def exhausted(self) -> ProviderError:
@@ -651,7 +651,7 @@ def _build_router(settings: Settings, registry: Registry) -> Router:
             *litellm.custom_provider_map,
             {"provider": OFFLINE_LITELLM_PREFIX, "custom_handler": OfflineDrafter()},
         ]
-    model_list = []
+    model_list: list[dict[str, Any]] = []
     for info in registry.enabled():
         params: dict[str, Any] = {"model": info.litellm_model, "timeout": info.timeout_s}
         provider = settings.models.providers[info.provider]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any, cast
 
 from litellm import ModelResponse, Usage
 from litellm.llms.custom_llm import CustomLLM
@@ -34,7 +34,10 @@ def _text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+        parts = cast("list[object]", content)
+        return " ".join(
+            str(cast("Mapping[str, object]", p).get("text", "")) for p in parts if isinstance(p, dict)
+        )
     return ""
 
 
@@ -58,7 +61,7 @@ def draft(messages: list[dict[str, Any]], task: str = "general", *, as_json: boo
         return json.dumps({"offline": True, "task": task, "facts": facts, "note": OFFLINE_BANNER})
     lines = [OFFLINE_BANNER, f"Task: {task}."]
     if places or days or money or dates:
-        found = []
+        found: list[str] = []
         if places:
             found.append("places " + ", ".join(places))
         if days:
@@ -89,13 +92,16 @@ def _usage(messages: list[dict[str, Any]], text: str) -> Usage:
 
 
 def _task(litellm_params: dict[str, Any] | None) -> str:
-    meta = (litellm_params or {}).get("metadata") or {}
+    meta: Mapping[str, object] = (litellm_params or {}).get("metadata") or {}
     return str(meta.get("travelops_task", "general"))
 
 
 def _wants_json(optional_params: dict[str, Any]) -> bool:
-    fmt = optional_params.get("response_format") or {}
-    return isinstance(fmt, dict) and fmt.get("type") in ("json_object", "json_schema")
+    fmt: object = optional_params.get("response_format") or {}
+    return isinstance(fmt, dict) and cast("Mapping[str, object]", fmt).get("type") in (
+        "json_object",
+        "json_schema",
+    )
 
 
 class OfflineDrafter(CustomLLM):

@@ -150,7 +150,7 @@ class Registry:
 
     def as_rows(self) -> list[dict[str, Any]]:
         """Plain rows for `models list --json` and the Models page."""
-        rows = []
+        rows: list[dict[str, Any]] = []
         for m in sorted(self._models.values(), key=lambda x: x.id):
             rows.append(
                 {

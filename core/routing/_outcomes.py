@@ -24,8 +24,8 @@ class OutcomeTable:
     prompts: list[str]
     weak: list[bool]
     strong: list[bool]
-    groups: list[str] = field(default_factory=list)  # the source file's stem per row
-    sources: list[str] = field(default_factory=list)  # the files read, in order
+    groups: list[str] = field(default_factory=list[str])  # the source file's stem per row
+    sources: list[str] = field(default_factory=list[str])  # the files read, in order
 
     def __len__(self) -> int:
         return len(self.prompts)

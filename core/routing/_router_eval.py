@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from core.routing.learned import LearnedRouter, TrainingOptions, train_router
+from core.routing.learned import LearnedRouter, TrainingOptions, split_folds, train_router
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
 __all__ = ["cross_val_scores", "decision_p50_us"]
+
+R = TypeVar("R")
 
 
 def decision_p50_us(router: LearnedRouter, prompts: Sequence[str], *, limit: int = 300) -> float:
@@ -47,33 +49,42 @@ def cross_val_scores(
     trains the folds in that many processes (same numbers, less wall time).
     """
     import numpy as np
-    from joblib import Parallel, delayed
     from sklearn.model_selection import GroupKFold, StratifiedKFold
 
     w = np.asarray(weak, dtype=bool)
     s = np.asarray(strong, dtype=bool)
     if groups is not None:
-        splits = list(GroupKFold(n_splits=folds).split(prompts, groups=list(groups)))
+        splits = split_folds(GroupKFold(n_splits=folds), prompts, groups=list(groups))
     else:
         strata = w.astype(int) * 2 + s.astype(int)
-        splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(prompts, strata))
+        splits = split_folds(
+            StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed), prompts, strata
+        )
     texts = list(prompts)
     labels = list(groups) if groups is not None else None
-    jobs = [
-        delayed(_fold_scores)(
-            [texts[i] for i in train],
+    calls = [
+        (
+            [texts[int(i)] for i in train],
             w[train].tolist(),
             s[train].tolist(),
-            [labels[i] for i in train] if labels is not None else None,
-            [texts[i] for i in test],
+            [labels[int(i)] for i in train] if labels is not None else None,
+            [texts[int(i)] for i in test],
             options,
         )
         for train, test in splits
     ]
     out = np.zeros(len(prompts), dtype=np.float64)
-    for (_, test), scores in zip(splits, Parallel(n_jobs=n_jobs)(jobs), strict=True):
+    for (_, test), scores in zip(splits, _in_processes(n_jobs, _fold_scores, calls), strict=True):
         out[test] = scores
     return out
+
+
+def _in_processes(n_jobs: int, fn: Callable[..., R], calls: Sequence[tuple[Any, ...]]) -> list[R]:
+    """``fn(*args)`` for each call, in ``n_jobs`` processes, in order (joblib leaves its API untyped)."""
+    import joblib
+
+    run = joblib.Parallel(n_jobs=n_jobs)
+    return cast("list[R]", run(joblib.delayed(fn)(*args) for args in calls))  # pyright: ignore[reportUnknownMemberType]
 
 
 def _fold_scores(

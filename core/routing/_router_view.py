@@ -21,7 +21,7 @@ import math
 from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
@@ -140,7 +140,7 @@ def _view(settings: Settings, task: str, cfg: RouterConfig) -> RouterView:
     share = (
         cfg.strong_share
         if cfg.strong_share is not None
-        else _share_at(percentiles, effective)
+        else _share_at(cast("list[float]", percentiles), effective)
         if isinstance(percentiles, list)
         else None
     )
@@ -204,7 +204,7 @@ def _trained_on(training: Mapping[str, Any]) -> str | None:
     if source == "warehouse":
         return f"warehouse benchmark results, task {training.get('task', '?')}"
     if source == "outcomes":
-        files = training.get("files") or []
+        files: list[object] = training.get("files") or []
         names = ", ".join(Path(str(f)).name for f in files[:3]) + (" …" if len(files) > 3 else "")
         return f"outcome files {names}".strip()
     return None if source is None else str(source)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.config import RouterConfig, Settings, TaskTypeConfig, WorkflowConfig
 from core.errors import RoutingError
 from core.models import Capability, ModelInfo, Registry
-from core.routing.complexity import ComplexityEstimator, ComplexityScore, get_estimator
+from core.routing.complexity import ComplexityEstimator, get_estimator
 from core.routing.preferences import UserPreferences
 
 if TYPE_CHECKING:
@@ -72,13 +73,19 @@ def _text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+        parts = cast("list[object]", content)
+        return " ".join(
+            str(cast("Mapping[str, object]", p).get("text", "")) for p in parts if isinstance(p, dict)
+        )
     return "" if content is None else str(content)
 
 
 def estimate_tokens(text: str) -> int:
     """~4 characters per token: cheap, provider-neutral, and an overestimate for English prose."""
     return max(1, math.ceil(len(text) / 4))
+
+
+_Source = Literal["rule", "preference", "task", "workflow", "router", "fallback", "downgrade", "only-option"]
 
 
 class Decision(BaseModel):
@@ -92,9 +99,7 @@ class Decision(BaseModel):
     reason: str
     complexity: float
     complexity_label: Literal["routine", "complex"]
-    source: Literal[
-        "rule", "preference", "task", "workflow", "router", "fallback", "downgrade", "only-option"
-    ]
+    source: _Source
     router_score: float | None = None  # the learned router's score, when one is configured for the task
     router_threshold: float | None = None  # the threshold it was compared with (after budget pressure)
     router_base_threshold: float | None = None  # the configured threshold, or the one read off strong_share
@@ -104,6 +109,61 @@ class Decision(BaseModel):
     prompt_tokens: int
     max_output_tokens: int
     skipped: dict[str, str] = Field(default_factory=dict)  # model id -> why it was not used
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One ``select`` call, sized (step 1): what every later step reads."""
+
+    task: str
+    tcfg: TaskTypeConfig
+    request: RouteRequest
+    budget: BudgetView | None
+    share: float | None  # the budget's share left, read once
+    preferences: UserPreferences | None
+    perf: Mapping[tuple[str, str], PerformanceView]
+    prompt_tokens: int
+    max_out: int
+
+
+@dataclass(frozen=True)
+class _Complexity:
+    """Step 2's verdict: the score, the label, why, and the router's choice when a router made it."""
+
+    score: float
+    label: Literal["routine", "complex"]
+    why: str
+    routed: RouterChoice | None
+
+    def router_fields(self) -> _RouterFields:
+        r = self.routed
+        return {
+            "router_score": r.score if r is not None else None,
+            "router_threshold": r.threshold if r is not None else None,
+            "router_base_threshold": r.base_threshold if r is not None else None,
+            "router_strong_share": r.strong_share if r is not None else None,
+        }
+
+
+class _RouterFields(TypedDict):
+    router_score: float | None
+    router_threshold: float | None
+    router_base_threshold: float | None
+    router_strong_share: float | None
+
+
+@dataclass(frozen=True)
+class _Pick:
+    """Step 6's choice: the model, the wish (or downgrade) that chose it, its estimated cost, the fallbacks after
+    it, and the note on the budget."""
+
+    model: ModelInfo
+    why: str
+    source: _Source
+    downgraded: bool
+    budget_note: str
+    estimate_usd: float
+    fallbacks: list[str]
 
 
 class Selector:
@@ -145,31 +205,86 @@ class Selector:
         preferences: UserPreferences | None = None,
         performance: Mapping[tuple[str, str], PerformanceView] | None = None,
     ) -> Decision:
+        """Pick a model for one request, in seven steps:
+
+        1. Size the call: the task's configuration, the budget share left, the tokens in and out.
+        2. Judge its complexity: the learned router's pick when one is configured, else the estimator's score,
+           unless the task's configuration fixes the label.
+        3. List the wishes, in order and each with where it came from: rules, the user's preferred model, the
+           task's model, the router's pick, the workflow's model for the label, the fallbacks.
+        4. Resolve the wishes to models (once each), then add every other model by the user's preference.
+        5. Drop what cannot serve this request, remembering why (nothing left: a RoutingError).
+        6. Take the first usable model (the others are its fallbacks); when the budget is low, downgrade to the
+           cheapest one whose measured quality is good enough.
+        7. Explain the choice: the path from the first wish past the skipped ones, the estimate, the budget.
+        """
+        call = self._size(task, request, budget, preferences, performance)
+        complexity = self._judge_complexity(call)
+        ordered = self._candidates(call, self._wishes(call, complexity))
+        usable, skipped = self._drop_unfit(call, ordered)
+        pick = self._pick(call, usable)
+        return Decision(
+            task=task,
+            model=pick.model.id,
+            fallbacks=pick.fallbacks,
+            estimated_cost_usd=pick.estimate_usd,
+            reason=self._explain(ordered, skipped, pick),
+            complexity=complexity.score,
+            complexity_label=complexity.label,
+            source=pick.source,
+            downgraded=pick.downgraded,
+            budget_share_left=call.share,
+            **complexity.router_fields(),
+            prompt_tokens=call.prompt_tokens,
+            max_output_tokens=call.max_out,
+            skipped=skipped,
+        )
+
+    # -- the seven steps of select ------------------------------------------------------------------------------
+
+    def _size(
+        self,
+        task: str,
+        request: RouteRequest,
+        budget: BudgetView | None,
+        preferences: UserPreferences | None,
+        performance: Mapping[tuple[str, str], PerformanceView] | None,
+    ) -> _Call:
+        """Step 1: the call with its task configuration, budget share and token sizes worked out."""
         tcfg = self.task_config(task)
-        perf = performance or {}
-        share = budget.share_left if budget is not None else None
-        routed = self.route_with_router(task, request.prompt, share)
-        if routed is not None:
-            cx = ComplexityScore(score=routed.score, reasons=(routed.why,))
-        else:
-            cx = self.estimator.score(request.prompt, task)
+        return _Call(
+            task=task,
+            tcfg=tcfg,
+            request=request,
+            budget=budget,
+            share=budget.share_left if budget is not None else None,
+            preferences=preferences,
+            perf=performance or {},
+            prompt_tokens=request.prompt_tokens or estimate_tokens(request.prompt),
+            max_out=request.max_output_tokens or tcfg.max_output_tokens,
+        )
+
+    def _judge_complexity(self, call: _Call) -> _Complexity:
+        """Step 2: routine or complex, and why: the router decides when configured, else the task or the estimate."""
+        task, tcfg = call.task, call.tcfg
+        routed = self.route_with_router(task, call.request.prompt, call.share)
         if routed is not None:
             label: Literal["routine", "complex"] = "complex" if routed.strong else "routine"
-            why_label = routed.why
-        elif tcfg.complexity == "auto":
+            return _Complexity(score=routed.score, label=label, why=routed.why, routed=routed)
+        cx = self.estimator.score(call.request.prompt, task)
+        if tcfg.complexity == "auto":
             label = "complex" if cx.score >= self.settings.routing.complex_threshold else "routine"
-            why_label = (
-                f"{task} looks {label} (complexity {cx.score:.2f}: {'; '.join(cx.reasons) or 'short'})"
-            )
+            why = f"{task} looks {label} (complexity {cx.score:.2f}: {'; '.join(cx.reasons) or 'short'})"
         else:
             label = tcfg.complexity
-            why_label = f"{task} is {label}"
-        prompt_tokens = request.prompt_tokens or estimate_tokens(request.prompt)
-        max_out = request.max_output_tokens or tcfg.max_output_tokens
+            why = f"{task} is {label}"
+        return _Complexity(score=cx.score, label=label, why=why, routed=None)
 
-        # 1. The ordered wish list, each with where it came from.
+    def _wishes(self, call: _Call, complexity: _Complexity) -> list[tuple[str, str]]:
+        """Step 3: the ordered wish list of model references, each with where it came from."""
+        task, tcfg, prefs, routed = call.task, call.tcfg, call.preferences, complexity.routed
         wishes: list[tuple[str, str]] = []
-        lowered = request.prompt.lower()
+        lowered = call.request.prompt.lower()
         for rule, patterns in self._rules:
             hit_task = task in rule.tasks
             hit_kw = next(
@@ -178,8 +293,8 @@ class Selector:
             if hit_task or hit_kw:
                 what = f"task {task}" if hit_task else f"keyword '{hit_kw}'"
                 wishes.append((rule.model, f"rule '{rule.name}' matched {what}"))
-        if preferences and preferences.preferred_model:
-            wishes.append((preferences.preferred_model, f"{preferences.user_id}'s preferred model"))
+        if prefs and prefs.preferred_model:
+            wishes.append((prefs.preferred_model, f"{prefs.user_id}'s preferred model"))
         if tcfg.model:
             wishes.append((tcfg.model, f"{task}'s configured model"))
         wf = self._workflow(tcfg.workflow)
@@ -187,20 +302,23 @@ class Selector:
             wishes.append((routed.model, routed.why))
         first, second = (
             (wf.complex_tasks_model, wf.default_model)
-            if label == "complex"
+            if complexity.label == "complex"
             else (wf.default_model, wf.complex_tasks_model)
         )
         if first:
-            wishes.append((first, why_label))
+            wishes.append((first, complexity.why))
         if wf.fallback_model:
             wishes.append((wf.fallback_model, "workflow fallback"))
-        for fb in preferences.fallback_models if preferences else []:
+        for fb in prefs.fallback_models if prefs else []:
             wishes.append((fb, "user's fallback"))
         if routed is not None:
             wishes.append((routed.other, "router's other model"))
         if second:
             wishes.append((second, "workflow's other model"))
+        return wishes
 
+    def _candidates(self, call: _Call, wishes: Iterable[tuple[str, str]]) -> list[tuple[ModelInfo, str]]:
+        """Step 4: the wishes resolved to models, each once, then every other model by the user's preference."""
         ordered: list[tuple[ModelInfo, str]] = []
         seen: set[str] = set()
         for ref, why in wishes:
@@ -208,15 +326,19 @@ class Selector:
             if info.id not in seen:
                 seen.add(info.id)
                 ordered.append((info, why))
-        for info in self._rest_by_preference(seen, task, preferences, perf, prompt_tokens, max_out):
+        for info in self._rest_by_preference(seen, call):
             seen.add(info.id)
             ordered.append((info, "other enabled model"))
+        return ordered
 
-        # 2. Drop what cannot serve this request, remembering why.
+    def _drop_unfit(
+        self, call: _Call, ordered: Sequence[tuple[ModelInfo, str]]
+    ) -> tuple[list[tuple[ModelInfo, str]], dict[str, str]]:
+        """Step 5: the candidates that can serve this request, and why each other one cannot."""
         skipped: dict[str, str] = {}
         usable: list[tuple[ModelInfo, str]] = []
         for info, why in ordered:
-            problem = self._unfit(info, request, prompt_tokens, max_out, preferences)
+            problem = self._unfit(info, call)
             if problem:
                 skipped[info.id] = problem
             else:
@@ -224,19 +346,24 @@ class Selector:
         if not usable:
             detail = "; ".join(f"{k}: {v}" for k, v in skipped.items())
             raise RoutingError(
-                f"No model can serve task '{task}': {detail}.",
+                f"No model can serve task '{call.task}': {detail}.",
                 hint="Enable a provider (set its API key) or enable the offline drafter (models.providers.offline).",
             )
+        return usable, skipped
 
+    def _pick(self, call: _Call, usable: Sequence[tuple[ModelInfo, str]]) -> _Pick:
+        """Step 6: the first usable model, or the cheapest good-enough one when the budget is low; the other usable
+        models are its fallbacks."""
+        task, budget, share = call.task, call.budget, call.share
         chosen, why = usable[0]
-        source = _source(why)
+        source: _Source = _source(why)
         downgraded = False
         budget_note = f"; {budget.describe()}" if budget is not None and share is not None else ""
         cost_cfg = self.settings.cost_optimization
         if share is not None and cost_cfg.auto_downgrade and share < self.settings.routing.low_budget_share:
-            cheaper = self._cheapest_good_enough(usable, task, perf, prompt_tokens, max_out)
+            cheaper = self._cheapest_good_enough(usable, call)
             if cheaper is not None and cheaper.id != chosen.id:
-                q = perf[(cheaper.id, task)].avg_quality
+                q = call.perf[(cheaper.id, task)].avg_quality
                 why = (
                     f"budget low ({budget.describe() if budget else ''}) → cheapest model with measured quality "
                     f"≥ {cost_cfg.quality_threshold:.2f} for {task} ({q:.2f})"
@@ -249,37 +376,30 @@ class Selector:
                 )
         if len(usable) == 1 and source not in ("rule", "preference", "downgrade"):
             source = "only-option"
+        return _Pick(
+            model=chosen,
+            why=why,
+            source=source,
+            downgraded=downgraded,
+            budget_note=budget_note,
+            estimate_usd=chosen.estimate_cost(call.prompt_tokens, call.max_out),
+            fallbacks=[i.id for i, _ in usable if i.id != chosen.id][: self.settings.gateway.max_fallbacks],
+        )
 
+    @staticmethod
+    def _explain(ordered: Sequence[tuple[ModelInfo, str]], skipped: Mapping[str, str], pick: _Pick) -> str:
+        """Step 7: the reason a person reads: first wish → up to two skipped models → the choice; the estimate."""
         passed: list[str] = []
         for info, _ in ordered:
-            if info.id == chosen.id:
+            if info.id == pick.model.id:
                 break
             if info.id in skipped:
                 passed.append(f"{info.id} {skipped[info.id]}")
-        lead = why if downgraded else ordered[0][1]
-        path = " → ".join([lead, *passed[:2], chosen.label])
-        estimate = chosen.estimate_cost(prompt_tokens, max_out)
-        reason = f"{path}; est. ${estimate:.4f}{budget_note}"
-        fallbacks = [i.id for i, _ in usable if i.id != chosen.id][: self.settings.gateway.max_fallbacks]
-        return Decision(
-            task=task,
-            model=chosen.id,
-            fallbacks=fallbacks,
-            estimated_cost_usd=estimate,
-            reason=reason,
-            complexity=cx.score,
-            complexity_label=label,
-            source=source,
-            downgraded=downgraded,
-            budget_share_left=share,
-            router_score=routed.score if routed is not None else None,
-            router_threshold=routed.threshold if routed is not None else None,
-            router_base_threshold=routed.base_threshold if routed is not None else None,
-            router_strong_share=routed.strong_share if routed is not None else None,
-            prompt_tokens=prompt_tokens,
-            max_output_tokens=max_out,
-            skipped=skipped,
-        )
+        lead = pick.why if pick.downgraded else ordered[0][1]
+        path = " → ".join([lead, *passed[:2], pick.model.label])
+        return f"{path}; est. ${pick.estimate_usd:.4f}{pick.budget_note}"
+
+    # -- helpers of the steps --------------------------------------------------------------------------------------
 
     def router_config(self, task: str) -> RouterConfig | None:
         routers = self.settings.routing.routers
@@ -322,17 +442,12 @@ class Selector:
             why=why,
         )
 
-    def _unfit(
-        self,
-        info: ModelInfo,
-        request: RouteRequest,
-        prompt_tokens: int,
-        max_out: int,
-        prefs: UserPreferences | None,
-    ) -> str | None:
+    def _unfit(self, info: ModelInfo, call: _Call) -> str | None:
+        """Why this model cannot serve the call (None when it can)."""
+        prompt_tokens, max_out, prefs = call.prompt_tokens, call.max_out, call.preferences
         if not info.enabled:
             return f"disabled: {info.disabled_reason}" if info.disabled_reason else "disabled"
-        missing = request.needs - info.capabilities
+        missing = call.request.needs - info.capabilities
         if missing:
             return f"lacks {', '.join(sorted(missing))}"
         if prompt_tokens + max_out > info.context_window:
@@ -343,20 +458,14 @@ class Selector:
                 return f"est. ${est:.4f} above {prefs.user_id}'s ${prefs.cost_threshold:.4f} per request"
         return None
 
-    def _rest_by_preference(
-        self,
-        seen: set[str],
-        task: str,
-        prefs: UserPreferences | None,
-        perf: Mapping[tuple[str, str], PerformanceView],
-        prompt_tokens: int,
-        max_out: int,
-    ) -> Iterable[ModelInfo]:
+    def _rest_by_preference(self, seen: set[str], call: _Call) -> Iterable[ModelInfo]:
+        """The models not wished for: online ones by the user's preference (quality by default), offline last."""
         rest = [m for m in self.registry.models if m.id not in seen and not m.is_offline]
+        prefs, perf, task = call.preferences, call.perf, call.task
         mode = prefs.performance_preference if prefs else "quality"
 
         def key(m: ModelInfo) -> tuple[float, ...]:
-            cost = m.estimate_cost(prompt_tokens, max_out)
+            cost = m.estimate_cost(call.prompt_tokens, call.max_out)
             p = perf.get((m.id, task))
             if mode == "cost":
                 return (cost,)
@@ -368,23 +477,17 @@ class Selector:
         yield from sorted(rest, key=key)
         yield from (m for m in self.registry.models if m.id not in seen and m.is_offline)
 
-    def _cheapest_good_enough(
-        self,
-        usable: list[tuple[ModelInfo, str]],
-        task: str,
-        perf: Mapping[tuple[str, str], PerformanceView],
-        prompt_tokens: int,
-        max_out: int,
-    ) -> ModelInfo | None:
+    def _cheapest_good_enough(self, usable: Sequence[tuple[ModelInfo, str]], call: _Call) -> ModelInfo | None:
+        """The cheapest usable model whose measured quality for the task reaches the quality threshold."""
         threshold = self.settings.cost_optimization.quality_threshold
         good = [
             info
             for info, _ in usable
-            if (p := perf.get((info.id, task))) is not None
+            if (p := call.perf.get((info.id, call.task))) is not None
             and p.avg_quality is not None
             and p.avg_quality >= threshold
         ]
-        return min(good, key=lambda m: m.estimate_cost(prompt_tokens, max_out), default=None)
+        return min(good, key=lambda m: m.estimate_cost(call.prompt_tokens, call.max_out), default=None)
 
 
 class RouterChoice(BaseModel):

@@ -44,7 +44,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from itertools import product
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from core.errors import ConfigError, ValidationError
 from core.routing._features import FEATURES_VERSION, HAND_FEATURES, hand_features
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     FloatArray = npt.NDArray[np.float64]
+    Fold = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]  # (train rows, test rows)
 
 __all__ = [
     "FORMAT_VERSION",
@@ -112,12 +113,13 @@ def _fit_component(
     if name == "gb":
         from sklearn.ensemble import GradientBoostingClassifier
 
-        return GradientBoostingClassifier(
+        trees: Any = GradientBoostingClassifier(  # sklearn's estimators are untyped: Any from here on
             n_estimators=opts.gb_trees,
             max_depth=opts.gb_depth,
             learning_rate=opts.gb_learning_rate,
             random_state=opts.seed,
-        ).fit(hand, y)
+        )
+        return trees.fit(hand, y)
     return None  # length: nothing to fit
 
 
@@ -136,14 +138,14 @@ def _component_scores(
 def _fit_lr(
     texts: list[str], hand: FloatArray, y: npt.NDArray[np.int_], opts: TrainingOptions
 ) -> dict[str, Any]:
-    from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
     min_df = opts.min_df if len(texts) >= 50 else 1
-    word = TfidfVectorizer(ngram_range=opts.word_ngrams, min_df=min_df, sublinear_tf=True)
-    char = (
+    # sklearn's estimators are untyped: they are Any from here on (the envelope holds them as Any too)
+    word: Any = TfidfVectorizer(ngram_range=opts.word_ngrams, min_df=min_df, sublinear_tf=True)
+    char: Any = (
         TfidfVectorizer(
             analyzer="char_wb",
             ngram_range=opts.char_ngrams,
@@ -154,22 +156,34 @@ def _fit_lr(
         if opts.char_ngrams is not None
         else None
     )
-    scaler = StandardScaler()
+    scaler: Any = StandardScaler()
     scaled = scaler.fit_transform(hand)
     blocks = [word.fit_transform(texts), *([char.fit_transform(texts)] if char is not None else [])]
-    x = sparse.hstack([*blocks, opts.hand_weight * scaled]).tocsr()
-    lr = LogisticRegression(C=opts.c, max_iter=3000)
+    x = _hstack([*blocks, opts.hand_weight * scaled])
+    lr: Any = LogisticRegression(C=opts.c, max_iter=3000)
     lr.fit(x, y)
     return {"word": word, "char": char, "scaler": scaler, "lr": lr}
 
 
 def _lr_scores(m: dict[str, Any], texts: list[str], hand: FloatArray, hand_weight: float) -> FloatArray:
     import numpy as np
-    from scipy import sparse
 
     blocks = [m["word"].transform(texts), *([m["char"].transform(texts)] if m["char"] is not None else [])]
-    x = sparse.hstack([*blocks, hand_weight * m["scaler"].transform(hand)]).tocsr()
+    x = _hstack([*blocks, hand_weight * m["scaler"].transform(hand)])
     return np.asarray(m["lr"].predict_proba(x)[:, 1], dtype=np.float64)
+
+
+def _hstack(blocks: list[Any]) -> Any:
+    """The blocks side by side as one CSR matrix (scipy leaves ``hstack`` untyped)."""
+    from scipy import sparse
+
+    return cast("Any", sparse.hstack(blocks).tocsr())  # pyright: ignore[reportUnknownMemberType]
+
+
+def split_folds(splitter: Any, x: Any, y: Any = None, groups: Any = None) -> list[Fold]:
+    """A scikit-learn splitter's (train, test) index arrays, as a list (sklearn leaves ``split`` untyped). Shared
+    with the outer folds of ``_router_eval``."""
+    return list(splitter.split(x, y, groups=groups))
 
 
 # --- percentiles and the blend ------------------------------------------------------------------------------
@@ -272,7 +286,7 @@ def _inner_splits(
     index = np.arange(n)
     if groups is not None and len(set(groups)) >= 3:
         folds = min(opts.blend_folds, len(set(groups)))
-        splits = list(GroupKFold(n_splits=folds).split(index, groups=list(groups)))
+        splits = split_folds(GroupKFold(n_splits=folds), index, groups=list(groups))
     else:
         if min(int(y.sum()), n - int(y.sum())) < opts.blend_folds:
             return None
@@ -281,7 +295,7 @@ def _inner_splits(
         if counts[counts > 0].min() < opts.blend_folds:
             strata = y  # some outcome pair is too rare to spread over the folds: stratify on the label
         kfold = StratifiedKFold(n_splits=opts.blend_folds, shuffle=True, random_state=opts.seed)
-        splits = list(kfold.split(index, strata))
+        splits = split_folds(kfold, index, strata)
     if any(len(set(y[train].tolist())) < 2 for train, _ in splits):
         return None  # a fold would train on one kind of prompt only
     return splits
@@ -342,7 +356,7 @@ def train_router(
     else:
         oof = {name: np.zeros(len(texts), dtype=np.float64) for name in names}
         for train, test in splits:
-            tr_texts, te_texts = [texts[i] for i in train], [texts[i] for i in test]
+            tr_texts, te_texts = [texts[int(i)] for i in train], [texts[int(i)] for i in test]
             for name in names:
                 model = _fit_component(name, tr_texts, hand[train], y[train], opts)
                 oof[name][test] = _component_scores(name, model, te_texts, hand[test], opts.hand_weight)
@@ -399,7 +413,7 @@ def _fit_calibration(blend: FloatArray, y: npt.NDArray[np.int_]) -> tuple[float,
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    lr = LogisticRegression(C=1e6, max_iter=1000)
+    lr: Any = LogisticRegression(C=1e6, max_iter=1000)  # sklearn's estimators are untyped
     lr.fit(blend.reshape(-1, 1), y)
     a, b = float(np.ravel(lr.coef_)[0]), float(np.ravel(lr.intercept_)[0])
     if a <= 1e-6:  # the blend does not rise with the label here: a nearly flat map at the base rate
@@ -612,7 +626,7 @@ class LearnedRouter:
 
         out = Path(path)
         out.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self.envelope, out, compress=3)
+        joblib.dump(self.envelope, out, compress=3)  # pyright: ignore[reportUnknownMemberType] (joblib: untyped)
         self.path = out
         return out
 
@@ -633,7 +647,7 @@ def _read_envelope(path: Path) -> dict[str, Any]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", InconsistentVersionWarning)
-            data = joblib.load(path)
+            data: object = joblib.load(path)  # pyright: ignore[reportUnknownMemberType] (joblib: untyped)
     except InconsistentVersionWarning as e:
         raise ConfigError(
             f"Router file {path} was saved by scikit-learn {e.original_sklearn_version}; "
@@ -644,28 +658,29 @@ def _read_envelope(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"Router file {path} cannot be read ({type(e).__name__}: {e}).", hint=_retrain_hint(path)
         ) from e
-    if not isinstance(data, dict) or data.get("format") != _FORMAT:
+    envelope = cast("dict[str, Any]", data) if isinstance(data, dict) else None
+    if envelope is None or envelope.get("format") != _FORMAT:
         raise ConfigError(f"{path} is not a TravelOps router file.", hint=_retrain_hint(path))
-    version = data.get("format_version")
+    version = envelope.get("format_version")
     if version != FORMAT_VERSION:
         raise ConfigError(
             f"Router file {path} has format version {version}; this TravelOps reads version {FORMAT_VERSION}.",
             hint=_retrain_hint(path),
         )
-    spec = data.get("feature_spec", {})
+    spec = envelope.get("feature_spec", {})
     if spec.get("features_version") != FEATURES_VERSION:
         raise ConfigError(
             f"Router file {path} uses features version {spec.get('features_version')}; "
             f"this TravelOps computes version {FEATURES_VERSION}.",
             hint=_retrain_hint(path),
         )
-    saved = str(data.get("sklearn_version", "?"))
+    saved = str(envelope.get("sklearn_version", "?"))
     if saved.split(".")[:2] != sklearn.__version__.split(".")[:2]:
         raise ConfigError(
             f"Router file {path} was saved by scikit-learn {saved}; this is {sklearn.__version__}.",
             hint=_retrain_hint(path),
         )
-    return data
+    return envelope
 
 
 _CACHE: dict[tuple[str, int, int], LearnedRouter] = {}

@@ -51,7 +51,7 @@ class FieldCipher:
         fernets: list[Fernet] = []
         for i, key in enumerate(raw):
             try:
-                fernets.append(Fernet(key.strip() if isinstance(key, (str, bytes)) else key))
+                fernets.append(Fernet(key.strip()))
             except (ValueError, TypeError) as e:
                 raise ConfigError(
                     f"Encryption key #{i + 1} from {source} is not a valid Fernet key (32 url-safe "
