@@ -47,8 +47,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from core._common import FrozenModel
 from core.errors import ToolUnavailable, TravelOpsError, ValidationError
 from core.gateway import CallContext, Gateway, GatewayResult, StreamDelta
 from core.mcp import CacheState, ToolInfo, ToolResult
@@ -70,11 +71,7 @@ _RECORD_CHARS = 2000  # result text kept in a ToolCallRecord
 _OFFLINE_TOOL_LIMIT = 8
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ToolCallRecord(_Frozen):
+class ToolCallRecord(FrozenModel):
     """One tool call the model asked for (``step`` 0: made before the first model call for the offline
     drafter), and what came of it."""
 
@@ -93,7 +90,7 @@ class ToolCallRecord(_Frozen):
     instance: str | None = None
 
 
-class ModelCallRecord(_Frozen):
+class ModelCallRecord(FrozenModel):
     """One Gateway call of the run (its attempts are ``model_usage`` rows with this ``request_id``)."""
 
     step: int
@@ -109,7 +106,7 @@ class ModelCallRecord(_Frozen):
     tool_calls: int
 
 
-class AgentRun(_Frozen):
+class AgentRun(FrozenModel):
     """What a run did: its answer, why it stopped, every tool and model call, cost and wall time."""
 
     run_id: str

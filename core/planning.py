@@ -27,8 +27,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-
+from core._common import FrozenModel
 from core.agent import AgentRun
 from core.errors import ValidationError
 from core.gateway import CallContext
@@ -67,11 +66,7 @@ _WORD = re.compile(r"[a-z]{5,}")  # "significant" words of a checklist item: fiv
 _MATCH_SHARE = 0.6
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Suggestion(_Frozen):
+class Suggestion(FrozenModel):
     """A change a reply proposes: tick a checklist item of ``step``, or finish the step (``advance``)."""
 
     kind: Literal["tick", "advance"]
@@ -84,7 +79,7 @@ class Suggestion(_Frozen):
         return f"{self.kind}.{self.step}.{self.item if self.item is not None else ''}"
 
 
-class Reply(_Frozen):
+class Reply(FrozenModel):
     """One question to the assistant about a step and the agent run that answered it."""
 
     question: str

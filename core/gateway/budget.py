@@ -46,6 +46,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from core._common import utcnow
 from core.config import CostOptimization
 from core.errors import BudgetExceeded
 from core.warehouse.events import BudgetEvent
@@ -196,10 +197,6 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class LimitState(BaseModel):
     """One limit that applies to a call, and how much of it is spent."""
 
@@ -308,7 +305,7 @@ def record_refusal(error: BudgetLimitExceeded, *, at: datetime | None = None) ->
     """The ``budget_events`` row for a refused call."""
     limit = error.limit
     return BudgetEvent(
-        created_at=at or _utcnow(),
+        created_at=at or utcnow(),
         scope=limit.scope,
         scope_id=limit.scope_id,
         period=limit.period,
@@ -331,7 +328,7 @@ def record_downgrade(
             "so there is no budget reason to downgrade."
         )
     return BudgetEvent(
-        created_at=at or _utcnow(),
+        created_at=at or utcnow(),
         scope=limit.scope,
         scope_id=limit.scope_id,
         period=limit.period,
@@ -384,7 +381,7 @@ class BudgetLedger:
         path: Path,
         cfg: CostOptimization,
         *,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
         busy_timeout_s: float = 30.0,
     ) -> None:
         self.path = Path(path)

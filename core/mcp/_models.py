@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from core._common import FrozenModel
 
 __all__ = ["CacheState", "Health", "InstanceStatus", "ServerStatus", "ToolInfo", "ToolResult"]
 
@@ -13,11 +13,7 @@ Health = Literal["up", "down", "starting"]
 CacheState = Literal["none", "fresh", "stale"]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class InstanceStatus(_Frozen):
+class InstanceStatus(FrozenModel):
     """One instance of a server: a process (stdio) or a URL (HTTP)."""
 
     id: str  # "travel-db#1"
@@ -34,7 +30,7 @@ class InstanceStatus(_Frozen):
     up_since: datetime | None = None
 
 
-class ServerStatus(_Frozen):
+class ServerStatus(FrozenModel):
     """One configured server: ``health`` is the best of its instances' (up > starting > down)."""
 
     name: str
@@ -48,7 +44,7 @@ class ServerStatus(_Frozen):
     last_error: str | None = None
 
 
-class ToolInfo(_Frozen):
+class ToolInfo(FrozenModel):
     """A tool as the manager treats it: its annotations, overridden by ``mcp.servers.<s>.tools.<t>``."""
 
     server: str
@@ -63,7 +59,7 @@ class ToolInfo(_Frozen):
     cache_ttl_s: float | None = None  # None: results are not cached (not read-only, or TTL 0)
 
 
-class ToolResult(_Frozen):
+class ToolResult(FrozenModel):
     """The outcome of one ``call_tool``.
 
     ``is_error`` is the server's verdict (a tool error, or a JSON-RPC error it answered with); when no

@@ -12,11 +12,12 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, SecretStr
 
+from core._common import utcnow
 from core.security import FieldCipher, Principal
 from core.travel._models import (
     SYSTEM_FIELDS,
@@ -50,15 +51,11 @@ from core.travel._store import TravelStore
 __all__ = ["ServiceBase"]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class ServiceBase:
     """The store, cipher and clock of a ``TravelService``, and the data mapper its mixins share."""
 
     def __init__(
-        self, store: TravelStore, cipher: FieldCipher, *, clock: Callable[[], datetime] = _utcnow
+        self, store: TravelStore, cipher: FieldCipher, *, clock: Callable[[], datetime] = utcnow
     ) -> None:
         self.store = store
         self.cipher = cipher
