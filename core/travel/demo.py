@@ -14,15 +14,13 @@ Demo records are labelled: each client has ``external_id`` ``demo:client:<n>`` a
 is (whatever seed built it). The data is written in one transaction, so a failure leaves the store as it was.
 
 Documents (a proposal for trips in planning, an itinerary and an invoice for booked trips, an invoice for
-completed ones, HTML) are rendered with ``core.documents.render`` when that package is there (it writes them
-under ``<data_dir>/documents/`` and records them); each trip gets
-each kind once, so a later run fills in documents that an earlier run could not render. Without
-``core.documents`` they are skipped and the report says so.
+completed ones, HTML) are rendered with ``core.documents.render`` (it writes them under
+``<data_dir>/documents/`` and records them); each trip gets each kind once, so a later run fills in documents
+that an earlier run could not render (or skipped: ``documents=False``).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -112,13 +110,16 @@ def seed_demo_agency(
     clients: int = DEMO_CLIENTS,
     agents: int = DEMO_AGENTS,
     anchor: date | None = None,
+    documents: bool = True,
 ) -> DemoReport:
     """Create the demo agency in ``settings.travel_db_path`` unless one is there; render missing documents.
 
     ``anchor`` (default: today) is the date the trips are placed around, so a demo seeded today has trips
-    under way, upcoming and past. The same ``seed`` and ``anchor`` build the same agency.
+    under way, upcoming and past. The same ``seed`` and ``anchor`` build the same agency. ``documents=False``
+    leaves the documents for a later run.
     """
-    render, skipped_why = _renderer()  # before writing anything: a broken core.documents fails early
+    from core.documents import render  # before writing anything: a broken core.documents fails early
+
     notes: list[str] = []
     with TravelService.open(settings) as service:
         me = Principal.default_admin()
@@ -143,9 +144,7 @@ def seed_demo_agency(
                     service.update_trip(me, trip.id, external_id=demo_trip_ref(n))
         trips = _demo_trips(service, me)
         rendered = 0
-        if render is None:
-            notes.append(skipped_why)
-        else:
+        if documents:
             rendered, failures = _render_documents(
                 service, me, trips, render, settings=settings, today=anchor
             )
@@ -164,23 +163,6 @@ def seed_demo_agency(
             notes=notes,
             path=str(settings.travel_db_path),
         )
-
-
-def _renderer() -> tuple[Renderer | None, str]:
-    """``core.documents.render``, or None and why (the documents package may not be built yet)."""
-    try:
-        module = importlib.import_module("core.documents")
-    except ModuleNotFoundError as e:
-        if e.name != "core.documents":
-            raise  # core.documents is there but something it needs is not: a real error
-        return None, (
-            "documents were skipped: core.documents is not there yet. Run `travelops demo seed` again "
-            "once it is, to render them (the clients and trips stay as they are)."
-        )
-    render = getattr(module, "render", None)
-    if not callable(render):
-        return None, "documents were skipped: core.documents has no render() yet."
-    return render, ""
 
 
 def _render_documents(

@@ -32,12 +32,6 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     return load_settings(tmp_path / "travelops.yml", environ={})
 
 
-@pytest.fixture
-def no_documents(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As if core.documents were not there at all."""
-    monkeypatch.setitem(sys.modules, "core.documents", None)
-
-
 def fake_documents(monkeypatch: pytest.MonkeyPatch, *, fail_kind: str | None = None) -> list[tuple[int, str]]:
     """Install a ``core.documents`` whose ``render`` records the document as the real one will; return the
     calls it gets."""
@@ -71,11 +65,10 @@ def snapshot(settings: Settings) -> tuple[int, int, int, int]:
         )
 
 
-@pytest.mark.usefixtures("no_documents")
 def test_the_demo_has_three_agents_forty_clients_sixty_trips_in_every_status_and_many_workflow_steps(
     settings: Settings,
 ) -> None:
-    report = seed_demo_agency(settings, anchor=ANCHOR)
+    report = seed_demo_agency(settings, anchor=ANCHOR, documents=False)
 
     assert report.created and report.seed == 1 and report.path == str(settings.travel_db_path)
     assert (report.agents, report.clients, report.trips) == (3, 40, 60)
@@ -102,13 +95,12 @@ def test_the_demo_has_three_agents_forty_clients_sixty_trips_in_every_status_and
         assert len(agents) == 3 and {t.agent_id for t in trips} == {a.id for a in agents}
 
 
-@pytest.mark.usefixtures("no_documents")
 def test_seeding_twice_finds_the_demo_and_writes_nothing(settings: Settings) -> None:
-    first = seed_demo_agency(settings, anchor=ANCHOR)
+    first = seed_demo_agency(settings, anchor=ANCHOR, documents=False)
     before = snapshot(settings)
 
-    again = seed_demo_agency(settings, anchor=ANCHOR)
-    other_seed = seed_demo_agency(settings, seed=2)
+    again = seed_demo_agency(settings, anchor=ANCHOR, documents=False)
+    other_seed = seed_demo_agency(settings, seed=2, documents=False)
 
     assert snapshot(settings) == before
     assert not again.created and not other_seed.created and again.seed is None
@@ -116,7 +108,6 @@ def test_seeding_twice_finds_the_demo_and_writes_nothing(settings: Settings) -> 
     assert "already in" in again.summary()
 
 
-@pytest.mark.usefixtures("no_documents")
 def test_the_same_seed_builds_the_same_demo_and_another_seed_another(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -125,7 +116,7 @@ def test_the_same_seed_builds_the_same_demo_and_another_seed_another(
         home.mkdir()
         (home / "travelops.yml").write_text("data_dir: ./data\n", encoding="utf-8")
         settings = load_settings(home / "travelops.yml", environ={})
-        seed_demo_agency(settings, seed=seed, clients=6, anchor=ANCHOR)
+        seed_demo_agency(settings, seed=seed, clients=6, anchor=ANCHOR, documents=False)
         with TravelService.open(settings) as svc:
             clients = [(c.external_id, c.name, c.email, c.phone) for c in svc.list_clients(ME)]
             trips = [
@@ -138,25 +129,10 @@ def test_the_same_seed_builds_the_same_demo_and_another_seed_another(
     assert a == b and a != c
 
 
-@pytest.mark.usefixtures("no_documents")
-def test_without_core_documents_documents_are_skipped_and_the_report_says_how_to_get_them(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    report = seed_demo_agency(settings, clients=4, anchor=ANCHOR)
-    assert report.documents == 0 and report.documents_rendered == 0
-    [note] = report.notes
-    assert "documents were skipped: core.documents is not there yet" in note and "travelops demo seed" in note
-    assert f"Note: {note}" in report.summary()
-
-    monkeypatch.setitem(sys.modules, "core.documents", types.ModuleType("core.documents"))
-    assert "core.documents has no render() yet" in seed_demo_agency(settings).notes[0]
-
-
 def test_documents_are_rendered_once_per_trip_and_kind_and_a_later_run_fills_in_what_was_missing(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "core.documents", None)
-    seed_demo_agency(settings, clients=8, anchor=ANCHOR)
+    seed_demo_agency(settings, clients=8, anchor=ANCHOR, documents=False)
 
     calls = fake_documents(monkeypatch)
     filled = seed_demo_agency(settings, clients=8, anchor=ANCHOR)
@@ -194,7 +170,6 @@ def test_a_document_that_fails_to_render_is_named_in_the_report_and_the_others_a
     assert report.documents == report.documents_rendered > 0
 
 
-@pytest.mark.usefixtures("no_documents")
 def test_a_failure_while_seeding_leaves_the_store_as_it_was(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -206,7 +181,7 @@ def test_a_failure_while_seeding_leaves_the_store_as_it_was(
 
     monkeypatch.setattr(demo_module, "build_sample_agency", half_then_crash)
     with pytest.raises(TravelOpsError, match="disk is full"):
-        seed_demo_agency(settings, clients=4, anchor=ANCHOR)
+        seed_demo_agency(settings, clients=4, anchor=ANCHOR, documents=False)
     assert snapshot(settings)[:3] == (0, 0, 1)
 
     monkeypatch.setattr(demo_module, "build_sample_agency", real)
