@@ -490,7 +490,9 @@ _COLUMNS = list(CellResult.model_fields)
 
 
 def _stored(warehouse: Warehouse, run_id: str) -> list[CellResult]:
-    df = warehouse.query("SELECT * FROM benchmark_results WHERE run_id = ?", [run_id])
+    from core.warehouse import queries
+
+    df = queries.run_results(warehouse, run_id)
     rows: list[dict[str, Any]] = df.astype(object).where(df.notna(), None).to_dict("records")
     out = []
     for r in rows:
@@ -543,18 +545,16 @@ def _upsert_run(
 
 def latest_run_id(warehouse: Warehouse) -> str | None:
     """The run started last, or None when there is none."""
-    df = warehouse.query("SELECT run_id FROM benchmark_runs ORDER BY started_at DESC LIMIT 1")
-    return None if df.empty else str(df["run_id"].iloc[0])
+    from core.warehouse import queries
+
+    return queries.latest_run_id(warehouse)
 
 
 def results_frame(warehouse: Warehouse, run_id: str | None = None) -> pd.DataFrame:
     """``benchmark_results`` (one run, or all) with ``bench_task`` recovered from ``case_id``."""
-    where = "WHERE run_id = ?" if run_id else ""
-    return warehouse.query(
-        f"SELECT regexp_replace(case_id, '-[0-9]+$', '') AS bench_task, * FROM benchmark_results {where} "
-        "ORDER BY bench_task, case_id, model",
-        [run_id] if run_id else None,
-    )
+    from core.warehouse import queries
+
+    return queries.results_frame(warehouse, run_id)
 
 
 def score_matrix(results: pd.DataFrame) -> dict[str, dict[str, float]]:

@@ -14,11 +14,11 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import filelock
 import pydantic_core
@@ -158,7 +158,7 @@ class Warehouse:
     # -- the database ----------------------------------------------------------------------------------------
 
     @contextmanager
-    def _locked(self) -> Iterator[float]:
+    def _locked(self) -> Generator[float]:
         """Hold the warehouse lock; yields the monotonic deadline for anything else that waits inside."""
         deadline = time.monotonic() + self.lock_timeout_s
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -235,7 +235,7 @@ class Warehouse:
         con.execute("COMMIT")
 
     @contextmanager
-    def connect(self, *, ingest: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, *, ingest: bool = True) -> Generator[duckdb.DuckDBPyConnection]:
         """A DuckDB connection under the warehouse lock, after ingesting pending segments.
 
         Keep the block short: every other process waits for it."""
@@ -436,7 +436,8 @@ class Warehouse:
         ``refresh_performance``."""
         if not request_id:
             raise ValidationError("Feedback needs the request_id of the reply being rated; got an empty one.")
-        if isinstance(score, bool) or not isinstance(score, int | float) or not 0.0 <= score <= 1.0:
+        given = cast(object, score)  # callers without type checks pass anything
+        if isinstance(given, bool) or not isinstance(given, int | float) or not 0.0 <= given <= 1.0:
             raise ValidationError(
                 f"Feedback score {score!r} for request {request_id!r} is not between 0 and 1.",
                 hint="Hint: give 0 for useless, 1 for perfect, e.g. 0.8 (map 1-5 stars as (stars-1)/4).",
@@ -448,7 +449,7 @@ class Warehouse:
 
     def usage_summary(self, since: date | None = None) -> UsageSummary:
         """Totals and breakdowns by model, task and user of ``model_usage`` since a day (UTC): one query."""
-        rows = queries.usage_summary_rows(self, since).to_dict("records")
+        rows = queries.usage_summary_rows(self, since)
         total: dict[str, Any] = next(r for r in rows if r["level"] == "total")
 
         def breakdown(level: str) -> list[UsageRow]:

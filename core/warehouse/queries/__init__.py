@@ -5,6 +5,7 @@ the tables and the ``model_id`` macro every query reads model ids with; the writ
 seed, the benchmark journal) stay with the code that writes.
 """
 
+from core.warehouse._schema import MODEL_ID_SQL
 from core.warehouse.queries._benchmarks import latest_run_id, pair_scores, results_frame, run_results
 from core.warehouse.queries._budgets import budget_alerts
 from core.warehouse.queries._filter import ALL, DIMENSIONS, NO_USER, Dimension, UsageFilter
@@ -18,7 +19,7 @@ from core.warehouse.queries._performance import (
     refresh_performance,
 )
 from core.warehouse.queries._preferences import insert_feedback, load_preferences, save_preferences
-from core.warehouse.queries._source import Source
+from core.warehouse.queries._source import Source, records
 from core.warehouse.queries._usage import (
     COST_BY_DAY_SQL,
     P95_BY_TASK_SQL,
@@ -38,6 +39,7 @@ __all__ = [
     "ALL",
     "COST_BY_DAY_SQL",
     "DIMENSIONS",
+    "MODEL_ID_SQL",
     "NO_USER",
     "P95_BY_TASK_SQL",
     "Dimension",
@@ -61,6 +63,7 @@ __all__ = [
     "pair_scores",
     "performance_rows",
     "quality_matrix",
+    "records",
     "refresh_performance",
     "results_frame",
     "run_results",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from core.warehouse.queries._source import Source, run
+from core.warehouse.queries._source import Source, records, run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,8 +19,8 @@ def run_results(source: Source, run_id: str) -> pd.DataFrame:
 
 def latest_run_id(source: Source) -> str | None:
     """The run started last, or None when there is none."""
-    df = run(source, "SELECT run_id FROM benchmark_runs ORDER BY started_at DESC LIMIT 1")
-    return None if df.empty else str(df["run_id"].iloc[0])
+    rows = records(run(source, "SELECT run_id FROM benchmark_runs ORDER BY started_at DESC LIMIT 1"))
+    return str(rows[0]["run_id"]) if rows else None
 
 
 def results_frame(source: Source, run_id: str | None = None) -> pd.DataFrame:
@@ -34,13 +34,15 @@ def results_frame(source: Source, run_id: str | None = None) -> pd.DataFrame:
     )
 
 
-def pair_scores(source: Source, task: str, first: str, second: str) -> pd.DataFrame:
+def pair_scores(source: Source, task: str, first: str, second: str) -> list[dict[str, Any]]:
     """Mean score per case of ``task`` for two models (case_id, model, score); unscored cases left out."""
-    return run(
-        source,
-        """SELECT case_id, model, avg(score) AS score
+    return records(
+        run(
+            source,
+            """SELECT case_id, model, avg(score) AS score
         FROM benchmark_results
         WHERE task_type = ? AND model IN (?, ?) AND case_id IS NOT NULL AND score IS NOT NULL
         GROUP BY case_id, model""",
-        [task, first, second],
+            [task, first, second],
+        )
     )

@@ -4,11 +4,11 @@ outcome and quality tables (over ``model_usage``, ``quality_feedback`` and ``ben
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from core.warehouse._schema import MODEL_ID_SQL
 from core.warehouse.queries._filter import ALL, BENCH_COLUMNS, UsageFilter
-from core.warehouse.queries._source import Source, run
+from core.warehouse.queries._source import Source, first_row, run
 
 if TYPE_CHECKING:
     import duckdb
@@ -97,13 +97,14 @@ requests AS (
 )"""
 
 
-def outcome_counts(source: Source, flt: UsageFilter = ALL) -> pd.DataFrame:
-    """One row: requests, answered, cached (and not answered), failed, fell_back, attempts (that reached a
+def outcome_counts(source: Source, flt: UsageFilter = ALL) -> dict[str, Any]:
+    """requests, answered, cached (and not answered), failed, fell_back, attempts (that reached a
     model), errors (attempts that failed)."""
     cte, params = flt.filtered_cte()
-    return run(
-        source,
-        f"""WITH {cte}, {_REQUESTS_CTE},
+    return first_row(
+        run(
+            source,
+            f"""WITH {cte}, {_REQUESTS_CTE},
         attempts AS (SELECT count(*) FILTER (WHERE status <> 'cache_hit') AS attempts,
                             count(*) FILTER (WHERE status = 'error') AS errors FROM filtered)
         SELECT count(*) AS requests, count(*) FILTER (WHERE answered) AS answered,
@@ -112,7 +113,8 @@ def outcome_counts(source: Source, flt: UsageFilter = ALL) -> pd.DataFrame:
                count(*) FILTER (WHERE fell_back) AS fell_back,
                any_value(a.attempts) AS attempts, any_value(a.errors) AS errors
         FROM requests, attempts a""",
-        params,
+            params,
+        )
     )
 
 

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 if TYPE_CHECKING:
     import duckdb
@@ -12,12 +13,12 @@ if TYPE_CHECKING:
 
     from core.warehouse._store import Warehouse
 
-__all__ = ["Source", "day_start", "run"]
+__all__ = ["Source", "day_start", "first_row", "records", "run"]
 
 Source: TypeAlias = "Warehouse | duckdb.DuckDBPyConnection"
 
 
-def run(source: Source, sql: str, params: list[object] | None = None) -> pd.DataFrame:
+def run(source: Source, sql: str, params: Sequence[object] | None = None) -> pd.DataFrame:
     """``sql`` (``?`` placeholders) on ``source``, as a DataFrame."""
     import duckdb
 
@@ -29,3 +30,14 @@ def run(source: Source, sql: str, params: list[object] | None = None) -> pd.Data
 def day_start(day: date) -> datetime:
     """Midnight (UTC, naive as the warehouse stores it) of ``day``."""
     return datetime(day.year, day.month, day.day)
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A query's rows as dicts (column -> value; pandas gives no value types)."""
+    untyped: Any = frame  # pandas gives to_dict no value types
+    return cast("list[dict[str, Any]]", untyped.to_dict("records"))
+
+
+def first_row(frame: pd.DataFrame) -> dict[str, Any]:
+    """The first row of a one-row answer (an aggregate without GROUP BY)."""
+    return records(frame.head(1))[0]

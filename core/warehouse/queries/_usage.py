@@ -12,12 +12,12 @@ them up under the id.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from core.errors import ValidationError
 from core.warehouse._schema import MODEL_ID_SQL
 from core.warehouse.queries._filter import ALL, DIMENSIONS, Dimension, UsageFilter
-from core.warehouse.queries._source import Source, day_start, run
+from core.warehouse.queries._source import Source, day_start, first_row, records, run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -99,32 +99,36 @@ GROUP BY GROUPING SETS ((), (model), (task_type), (user_id))
 """
 
 
-def usage_summary_rows(source: Source, since: date | None = None) -> pd.DataFrame:
+def usage_summary_rows(source: Source, since: date | None = None) -> list[dict[str, Any]]:
     """One row per level ("total", "model", "task", "user") and key: calls, errors, cache_hits, cost_usd,
     tokens, p50_ms, p95_ms (cache hits left out), first_day, last_day."""
     where = "" if since is None else "WHERE created_at >= ?"
-    return run(source, _USAGE_SUMMARY_SQL.format(where=where), _since(since))
+    return records(run(source, _USAGE_SUMMARY_SQL.format(where=where), _since(since)))
 
 
-def filter_values(source: Source) -> pd.DataFrame:
-    """One row: n, first_day, last_day, and the lists tasks, providers, users, models present in the data."""
-    return run(
-        source,
-        f"""SELECT count(*) AS n, min(created_at)::DATE AS first_day, max(created_at)::DATE AS last_day,
+def filter_values(source: Source) -> dict[str, Any]:
+    """n, first_day, last_day, and the lists tasks, providers, users, models present in the data."""
+    return first_row(
+        run(
+            source,
+            f"""SELECT count(*) AS n, min(created_at)::DATE AS first_day, max(created_at)::DATE AS last_day,
                list(DISTINCT task_type) AS tasks, list(DISTINCT model_provider) AS providers,
                list(DISTINCT user_id) FILTER (WHERE user_id IS NOT NULL) AS users,
                list(DISTINCT {MODEL_ID_SQL}) AS models
         FROM model_usage""",
+        )
     )
 
 
-def daily_costs(source: Source, start: date, end: date) -> pd.DataFrame:
-    """Cost per UTC day from ``start`` to ``end`` inclusive: columns day, cost (days without rows absent)."""
-    return run(
-        source,
-        "SELECT CAST(created_at AS DATE) AS day, sum(cost_usd) AS cost FROM model_usage "
-        "WHERE created_at >= ? AND created_at < ? GROUP BY day",
-        [day_start(start), day_start(end + timedelta(days=1))],
+def daily_costs(source: Source, start: date, end: date) -> list[dict[str, Any]]:
+    """Cost per UTC day from ``start`` to ``end`` inclusive: day, cost (days without rows absent)."""
+    return records(
+        run(
+            source,
+            "SELECT CAST(created_at AS DATE) AS day, sum(cost_usd) AS cost FROM model_usage "
+            "WHERE created_at >= ? AND created_at < ? GROUP BY day",
+            [day_start(start), day_start(end + timedelta(days=1))],
+        )
     )
 
 
@@ -168,7 +172,7 @@ def expensive_requests(source: Source, flt: UsageFilter = ALL, *, limit: int = 2
     )
 
 
-def cache_savings_by_model(source: Source, flt: UsageFilter = ALL) -> pd.DataFrame:
+def cache_savings_by_model(source: Source, flt: UsageFilter = ALL) -> list[dict[str, Any]]:
     """Cache hits per model priced at what their request would have cost: model, hits, saved_usd, and how
     many hits were priced from the same request (same_request), the model's average on the task
     (model_task) or the model's average (model_avg). Most saved first."""
@@ -178,9 +182,10 @@ def cache_savings_by_model(source: Source, flt: UsageFilter = ALL) -> pd.DataFra
     # model's average weighs its tasks by attempts as avg() did). 10M rows, 2 cores, last 30 days:
     # ~1,500 -> ~230 ms.
     cte, params = flt.filtered_cte("status = 'cache_hit'")
-    return run(
-        source,
-        f"""WITH {cte},
+    return records(
+        run(
+            source,
+            f"""WITH {cte},
         same AS (
             SELECT request_id, arg_min(cost_usd, attempt) AS cost FROM model_usage
             WHERE status = 'ok' AND request_id IN (SELECT request_id FROM filtered)
@@ -207,7 +212,8 @@ def cache_savings_by_model(source: Source, flt: UsageFilter = ALL) -> pd.DataFra
         LEFT JOIN t ON t.model = h.model AND t.task_type = h.task_type
         LEFT JOIN by_model m ON m.model = h.model
         GROUP BY h.model ORDER BY saved_usd DESC, h.model""",
-        params,
+            params,
+        )
     )
 
 
@@ -233,12 +239,12 @@ FROM req GROUP BY ALL
 """
 
 
-def what_if_groups(source: Source, since: date, until: date, bucket: float) -> pd.DataFrame:
+def what_if_groups(source: Source, since: date, until: date, bucket: float) -> list[dict[str, Any]]:
     """The requests of ``since`` .. ``until`` (UTC days, inclusive) grouped by task, the model that answered,
     outcome ("ok", "cache_hit", "failed") and prompt size (``round(ln(prompt tokens) / bucket)``): task_type,
     model, outcome, bucket, requests, actual_usd, the summed tokens p, c, cr, cw, and avg_p (mean prompt)."""
     cte, params = UsageFilter(since=since, until=until).filtered_cte()
-    return run(source, _WHAT_IF_SQL.format(cte=cte), [*params, bucket])
+    return records(run(source, _WHAT_IF_SQL.format(cte=cte), [*params, bucket]))
 
 
 def cost_report_frames(source: Source, since: date) -> dict[str, pd.DataFrame]:
