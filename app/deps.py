@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from core import analytics
+from core import analytics, routing
 from core.agent import Agent
 from core.analytics import (
     BudgetStatus,
@@ -21,14 +21,13 @@ from core.analytics import (
     Dimension,
     FilterOptions,
     OutcomeSummary,
-    RoutingPolicy,
     UsageFilter,
-    WhatIfResult,
 )
 from core.config import Settings, load_settings
 from core.gateway import Gateway
 from core.models import Registry
 from core.planning import AGENT_COST_CAP_USD, AGENT_MAX_STEPS
+from core.routing import RoutingPolicy, WhatIfResult
 from core.security import Principal
 from core.travel import TravelService
 from core.warehouse import UsageSummary, Warehouse, p95_by_task
@@ -196,4 +195,4 @@ def mcp_calls(key: str, since: date | None) -> pd.DataFrame:
 
 @st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
 def what_if(key: str, policy: RoutingPolicy, days: int) -> WhatIfResult:
-    return analytics.what_if(warehouse(), settings(), registry(), policy, days=days)
+    return routing.what_if(warehouse(), settings(), registry(), policy, days=days)

@@ -13,7 +13,8 @@ from app.components import charts
 from app.components.feedback import empty, guard
 from app.components.formatting import label_model, model_labels, pct, usd
 from app.components.widgets import usage_filters
-from core.analytics import WHAT_IF_LIMITATIONS, Dimension, RoutingPolicy
+from core.analytics import Dimension
+from core.routing import WHAT_IF_LIMITATIONS, RoutingPolicy
 
 STACKS: list[Dimension] = ["model", "provider", "task", "user"]
 PREFERENCES: list[Literal["cost", "speed", "quality"] | None] = [None, "cost", "speed", "quality"]

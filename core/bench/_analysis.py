@@ -1,10 +1,15 @@
 """What analysts read from benchmark results and usage: per-model summaries, the cost–quality frontier, where
 models disagree, the recommendation per task (cheapest model above the quality threshold) as routing rules, and
-the cost report. Notebooks call these and draw; no SQL or arithmetic lives in a notebook.
+the cost report. Notebooks call these and draw; no SQL or arithmetic lives in a notebook. The SQL is in
+``core.warehouse.queries``.
+
+pandas and plotly give their methods no precise types, so each function takes its frames in as ``Any`` (typed
+at the edges: the parameters and what it returns).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -46,12 +51,13 @@ def model_summary(results: pd.DataFrame) -> pd.DataFrame:
     ]
     if results.empty:
         return pd.DataFrame(columns=cols)
-    g = results.groupby(["bench_task", "task_type", "model"], as_index=False)
-    out = g.agg(
+    frame: Any = results
+    g = frame.groupby(["bench_task", "task_type", "model"], as_index=False)
+    out: Any = g.agg(
         quality=("score", "mean"),
         cost_per_call=("cost_usd", "mean"),
-        p50_ms=("latency_ms", lambda s: s.quantile(0.5)),
-        p95_ms=("latency_ms", lambda s: s.quantile(0.95)),
+        p50_ms=("latency_ms", _quantile(0.5)),
+        p95_ms=("latency_ms", _quantile(0.95)),
         cells=("score", "size"),
     )
     out["pareto"] = False
@@ -70,13 +76,21 @@ def model_summary(results: pd.DataFrame) -> pd.DataFrame:
     return final.sort_values(["bench_task", "cost_per_call"]).reset_index(drop=True)
 
 
+def _quantile(q: float) -> Callable[[Any], float]:
+    def quantile(series: Any) -> float:
+        return float(series.quantile(q))
+
+    return quantile
+
+
 def recommend(summary: pd.DataFrame, threshold: float) -> pd.DataFrame:
     """Per benchmark task, the cheapest model whose quality ≥ ``threshold`` (None where no model reaches it)."""
     import pandas as pd
 
     rows: list[dict[str, Any]] = []
+    frame: Any = summary
     group: Any
-    for task, group in summary.groupby("bench_task", sort=True):
+    for task, group in frame.groupby("bench_task", sort=True):
         ok = group[group["quality"] >= threshold].sort_values(
             ["cost_per_call", "quality"], ascending=[True, False]
         )
@@ -114,8 +128,9 @@ def routing_rules(recommendations: pd.DataFrame) -> list[dict[str, Any]]:
     """The recommendations as ``routing.rules`` entries (``{name, tasks, model}``), validated like the config's."""
     from core.config import RoutingRule
 
-    rules = []
-    for r in recommendations.to_dict("records"):
+    rules: list[dict[str, Any]] = []
+    frame: Any = recommendations
+    for r in frame.to_dict("records"):
         if r["model"] is None or r["model"] != r["model"]:  # None or NaN: no model reached the threshold
             continue
         rule = RoutingRule(
@@ -138,7 +153,8 @@ def disagreements(results: pd.DataFrame, min_spread: float = 0.5) -> pd.DataFram
 
     if results.empty:
         return pd.DataFrame()
-    wide = results.pivot_table(
+    frame: Any = results
+    wide: Any = frame.pivot_table(
         index=["bench_task", "case_id"], columns="model", values="score", aggfunc="mean"
     )
     spread = wide.max(axis=1) - wide.min(axis=1)
@@ -150,13 +166,20 @@ def disagreements(results: pd.DataFrame, min_spread: float = 0.5) -> pd.DataFram
 # ------------------------------------------------------------------------------------------------ charts
 
 
-def score_matrix_figure(results: pd.DataFrame) -> go.Figure:
+def _express() -> Any:
+    """plotly.express, whose figure functions are only partly typed."""
     import plotly.express as px
 
-    wide = results.pivot_table(index="bench_task", columns="model", values="score", aggfunc="mean")
+    return px
+
+
+def score_matrix_figure(results: pd.DataFrame) -> go.Figure:
+    px = _express()
+    frame: Any = results
+    wide = frame.pivot_table(index="bench_task", columns="model", values="score", aggfunc="mean")
     fig = px.imshow(
         wide,
-        text_auto=".2f",  # pyright: ignore[reportArgumentType]
+        text_auto=".2f",
         zmin=0,
         zmax=1,
         color_continuous_scale="RdYlGn",
@@ -166,10 +189,14 @@ def score_matrix_figure(results: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def frontier_figure(summary: pd.DataFrame) -> go.Figure:
-    import plotly.express as px
+def _frontier_label(pareto: object) -> str:
+    return "Pareto-optimal" if pareto else "dominated"
 
-    data = summary.assign(frontier=summary["pareto"].map(lambda p: "Pareto-optimal" if p else "dominated"))
+
+def frontier_figure(summary: pd.DataFrame) -> go.Figure:
+    px = _express()
+    frame: Any = summary
+    data = frame.assign(frontier=frame["pareto"].map(_frontier_label))
     fig = px.scatter(
         data,
         x="cost_per_call",
@@ -187,7 +214,7 @@ def frontier_figure(summary: pd.DataFrame) -> go.Figure:
 
 
 def latency_figure(results: pd.DataFrame) -> go.Figure:
-    import plotly.express as px
+    px = _express()
 
     fig = px.box(results, x="model", y="latency_ms", color="model", facet_col="bench_task", facet_col_wrap=3)
     fig.update_layout(title="Latency per call (ms)", showlegend=False)
@@ -202,57 +229,33 @@ def cost_report(warehouse: Warehouse, settings: Settings, days: int = 30) -> dic
     the cache (hits priced at the mean cost of the same model and task) and from routing (the same tokens priced
     at the workflow's complex-task model minus what was paid)."""
     from core.models import Registry
+    from core.warehouse import queries
 
     since = date.today() - timedelta(days=days)
-    where = "WHERE created_at >= ?"
-    params = [since]
-
-    def by(key: str) -> pd.DataFrame:
-        return warehouse.query(
-            f"SELECT {key} AS key, count(*) AS calls, sum(cost_usd) AS cost_usd, sum(tokens_used) AS tokens "
-            f"FROM model_usage {where} GROUP BY 1 ORDER BY cost_usd DESC NULLS LAST",
-            params,
-        )
-
-    per_day = warehouse.query(
-        f"SELECT created_at::DATE AS day, sum(cost_usd) AS cost_usd FROM model_usage {where} GROUP BY 1 ORDER BY 1",
-        params,
-    )
+    frames = queries.cost_report_frames(warehouse, since)
+    per_day: Any = frames["per_day"]
+    cache, ok = queries.records(frames["cache"])[0], queries.records(frames["ok_tokens"])
     limit = settings.cost_optimization.daily_limit
     per_day["daily_limit"] = limit
     per_day["budget_use"] = per_day["cost_usd"] / limit if limit else None
-    cache = warehouse.query(
-        f"""WITH avg_cost AS (
-               SELECT model_provider, model_name, task_type, avg(cost_usd) AS c FROM model_usage
-               {where} AND status = 'ok' GROUP BY ALL)
-            SELECT count(*) AS hits, coalesce(sum(a.c), 0) AS saved_usd
-            FROM model_usage u LEFT JOIN avg_cost a USING (model_provider, model_name, task_type)
-            {where.replace("created_at", "u.created_at")} AND u.status = 'cache_hit'""",
-        params + params,
-    )
-    ok = warehouse.query(
-        "SELECT model_provider || '/' || model_name AS model, sum(prompt_tokens) AS p, "
-        f"sum(completion_tokens) AS c, sum(cost_usd) AS paid FROM model_usage {where} AND status = 'ok' GROUP BY 1",
-        params,
-    )
     registry = Registry.from_settings(settings)
     workflow = next(iter(settings.workflows.values()), None)
     reference = registry.find(workflow.complex_tasks_model or "") if workflow else None
     if reference is None and registry.enabled():  # else the dearest enabled model
         reference = max(registry.enabled(), key=lambda m: m.price.cost(1000, 1000))
     routing_saved = 0.0
-    if reference is not None and not ok.empty:
-        for r in ok.to_dict("records"):
+    if reference is not None:
+        for r in ok:
             routing_saved += reference.price.cost(int(r["p"] or 0), int(r["c"] or 0)) - float(r["paid"] or 0)
     return {
         "since": since,
-        "by_model": by("model_provider || '/' || model_name"),
-        "by_task": by("task_type"),
-        "by_user": by("coalesce(user_id, '(none)')"),
-        "by_trip": by("coalesce(trip_id, '(none)')"),
+        "by_model": frames["by_model"],
+        "by_task": frames["by_task"],
+        "by_user": frames["by_user"],
+        "by_trip": frames["by_trip"],
         "per_day": per_day,
-        "cache_hits": int(cache["hits"].iloc[0]),
-        "cache_saved_usd": float(cache["saved_usd"].iloc[0]),
+        "cache_hits": int(cache["hits"]),
+        "cache_saved_usd": float(cache["saved_usd"]),
         "routing_reference": reference.id if reference else None,
         "routing_saved_usd": max(0.0, routing_saved),
     }

@@ -315,11 +315,11 @@ _COLUMNS = list(CellResult.model_fields)
 
 
 def _stored(warehouse: Warehouse, run_id: str) -> list[CellResult]:
-    warehouse.flush()
-    with warehouse.connect() as con:
-        cursor = con.execute("SELECT * FROM benchmark_results WHERE run_id = ?", [run_id])
-        names = [str(d[0]) for d in cursor.description or ()]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    from core.warehouse import queries
+
+    frame = queries.run_results(warehouse, run_id)
+    untyped: Any = frame  # NaN (a missing score or token count) becomes None
+    rows = queries.records(untyped.astype(object).where(frame.notna(), None))
     out: list[CellResult] = []
     for r in rows:
         r["output"] = r["output"] or ""
@@ -371,20 +371,16 @@ def _upsert_run(
 
 def latest_run_id(warehouse: Warehouse) -> str | None:
     """The run started last, or None when there is none."""
-    warehouse.flush()
-    with warehouse.connect() as con:
-        row = con.execute("SELECT run_id FROM benchmark_runs ORDER BY started_at DESC LIMIT 1").fetchone()
-    return None if row is None else str(row[0])
+    from core.warehouse import queries
+
+    return queries.latest_run_id(warehouse)
 
 
 def results_frame(warehouse: Warehouse, run_id: str | None = None) -> pd.DataFrame:
     """``benchmark_results`` (one run, or all) with ``bench_task`` recovered from ``case_id``."""
-    where = "WHERE run_id = ?" if run_id else ""
-    return warehouse.query(
-        f"SELECT regexp_replace(case_id, '-[0-9]+$', '') AS bench_task, * FROM benchmark_results {where} "
-        "ORDER BY bench_task, case_id, model",
-        [run_id] if run_id else None,
-    )
+    from core.warehouse import queries
+
+    return queries.results_frame(warehouse, run_id)
 
 
 def score_matrix(results: pd.DataFrame) -> dict[str, dict[str, float]]:

@@ -11,6 +11,7 @@ from core.routing._selector import (
     budget_threshold,
     estimate_tokens,
 )
+from core.routing._whatif import WHAT_IF_LIMITATIONS, RoutingPolicy, WhatIfResult, WhatIfRow, what_if
 from core.routing.complexity import (
     ComplexityEstimator,
     ComplexityScore,
@@ -22,6 +23,7 @@ from core.routing.learned import LearnedRouter, TrainingOptions, load_router, tr
 from core.routing.preferences import UserPreferences
 
 __all__ = [
+    "WHAT_IF_LIMITATIONS",
     "BudgetView",
     "ComplexityEstimator",
     "ComplexityScore",
@@ -33,9 +35,12 @@ __all__ = [
     "RouteRequest",
     "RouterChoice",
     "RouterView",
+    "RoutingPolicy",
     "Selector",
     "TrainingOptions",
     "UserPreferences",
+    "WhatIfResult",
+    "WhatIfRow",
     "budget_threshold",
     "estimate_tokens",
     "get_estimator",
@@ -44,4 +49,5 @@ __all__ = [
     "router_threshold_note",
     "router_views",
     "train_router",
+    "what_if",
 ]

@@ -9,23 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
 
 from core.errors import ValidationError
 from core.routing._outcomes import OutcomeTable, csv_files
 
+if TYPE_CHECKING:
+    from core.warehouse import Warehouse
+
 __all__ = ["warehouse_outcomes"]
-
-SQL = """
-SELECT case_id, model, avg(score) AS score
-FROM benchmark_results
-WHERE task_type = ? AND model IN (?, ?) AND case_id IS NOT NULL AND score IS NOT NULL
-GROUP BY case_id, model
-"""
-
-
-class _Queryable(Protocol):
-    def query(self, sql: str, params: Sequence[object] | None = None) -> Any: ...
 
 
 def _case_prompts(paths: Sequence[Path]) -> dict[str, str]:
@@ -48,7 +40,7 @@ def _case_prompts(paths: Sequence[Path]) -> dict[str, str]:
 
 
 def warehouse_outcomes(
-    warehouse: _Queryable,
+    warehouse: Warehouse,
     *,
     task: str,
     weak: str,
@@ -57,10 +49,11 @@ def warehouse_outcomes(
     cases: Sequence[Path],
 ) -> OutcomeTable:
     """Pivot benchmark results of ``task`` to one row per case scored by both models (mean score over runs)."""
-    df = warehouse.query(SQL, [task, weak, strong])
+    from core.warehouse import queries  # the warehouse package imports core.routing
+
     scores: dict[str, dict[str, float]] = {}
-    for case_id, model, score in df.itertuples(index=False):
-        scores.setdefault(str(case_id), {})[str(model)] = float(score)
+    for row in queries.pair_scores(warehouse, task, weak, strong):
+        scores.setdefault(str(row["case_id"]), {})[str(row["model"])] = float(row["score"])
     both = sorted(c for c, m in scores.items() if weak in m and strong in m)
     if not both:
         seen = sorted({m for v in scores.values() for m in v})

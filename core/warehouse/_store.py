@@ -10,23 +10,22 @@ segment and runs its query, then closes the file and lets go of the lock. Openin
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import filelock
 import pydantic_core
 
 from core.errors import ValidationError, WarehouseError
 from core.routing.preferences import UserPreferences
-from core.warehouse import _schema, _spool
+from core.warehouse import _schema, _spool, queries
 from core.warehouse._models import PerformanceStats, Period, UsageRow, UsageSummary
 from core.warehouse.events import Event, UsageEvent
 
@@ -82,10 +81,6 @@ def _utc_naive(value: datetime | None = None) -> datetime:
     """A datetime as the warehouse stores it: UTC, without tzinfo. Naive input is taken to be UTC already."""
     value = value or datetime.now(UTC)
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
-
-
-def _day_start(since: date | None) -> datetime | None:
-    return None if since is None else datetime(since.year, since.month, since.day)
 
 
 class _CountMismatch(Exception):
@@ -163,7 +158,7 @@ class Warehouse:
     # -- the database ----------------------------------------------------------------------------------------
 
     @contextmanager
-    def _locked(self) -> Iterator[float]:
+    def _locked(self) -> Generator[float]:
         """Hold the warehouse lock; yields the monotonic deadline for anything else that waits inside."""
         deadline = time.monotonic() + self.lock_timeout_s
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -240,7 +235,7 @@ class Warehouse:
         con.execute("COMMIT")
 
     @contextmanager
-    def connect(self, *, ingest: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, *, ingest: bool = True) -> Generator[duckdb.DuckDBPyConnection]:
         """A DuckDB connection under the warehouse lock, after ingesting pending segments.
 
         Keep the block short: every other process waits for it."""
@@ -401,18 +396,12 @@ class Warehouse:
         """Rebuild ``model_performance`` from ``model_usage`` (ok/error attempts), feedback and benchmarks."""
         self.flush()
         with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            con.execute("DELETE FROM model_performance")
-            con.execute(_REFRESH_PERFORMANCE_SQL, [_utc_naive()])
-            con.execute("COMMIT")
+            queries.refresh_performance(con, _utc_naive())
 
     def performance(self) -> dict[tuple[str, str], PerformanceStats]:
         """(model id "provider/name", task type) -> stats, as of the last ``refresh_performance()``."""
         with self.connect(ingest=False) as con:
-            rows = con.execute(
-                "SELECT model_name, task_type, calls, success_rate, avg_cost, avg_response_time, p50_ms, "
-                "p95_ms, avg_quality, quality_samples FROM model_performance"
-            ).fetchall()
+            rows = queries.performance_rows(con)
         return {
             (model, task): PerformanceStats(
                 calls=calls,
@@ -431,44 +420,14 @@ class Warehouse:
 
     def get_preferences(self, user_id: str) -> UserPreferences | None:
         with self.connect(ingest=False) as con:
-            row = con.execute(
-                "SELECT user_id, preferred_model, cost_threshold, performance_preference, fallback_models, "
-                "created_at, updated_at FROM user_model_preferences WHERE user_id = ?",
-                [user_id],
-            ).fetchone()
-        if row is None:
-            return None
-        uid, preferred, threshold, preference, fallbacks, created, updated = row
-        return UserPreferences(
-            user_id=uid,
-            preferred_model=preferred,
-            cost_threshold=threshold,
-            performance_preference=preference,
-            fallback_models=json.loads(fallbacks) if fallbacks else [],
-            created_at=created.replace(tzinfo=UTC),
-            updated_at=updated.replace(tzinfo=UTC),
-        )
+            return queries.load_preferences(con, user_id)
 
     def set_preferences(self, prefs: UserPreferences) -> None:
         """Insert or replace a user's preferences (``created_at`` of an existing row is kept)."""
         now = _utc_naive()
+        created = _utc_naive(prefs.created_at) if prefs.created_at else now
         with self.connect(ingest=False) as con:
-            con.execute(
-                """INSERT INTO user_model_preferences VALUES (?, ?, ?, ?, ?::JSON, ?, ?)
-                ON CONFLICT (user_id) DO UPDATE SET preferred_model = excluded.preferred_model,
-                    cost_threshold = excluded.cost_threshold,
-                    performance_preference = excluded.performance_preference,
-                    fallback_models = excluded.fallback_models, updated_at = excluded.updated_at""",
-                [
-                    prefs.user_id,
-                    prefs.preferred_model,
-                    prefs.cost_threshold,
-                    prefs.performance_preference,
-                    json.dumps(prefs.fallback_models),
-                    _utc_naive(prefs.created_at) if prefs.created_at else now,
-                    now,
-                ],
-            )
+            queries.save_preferences(con, prefs, created, now)
 
     def record_feedback(self, request_id: str, score: float, user_id: str | None = None) -> None:
         """An agent's rating (0 = useless .. 1 = perfect) of the reply to ``request_id``.
@@ -477,23 +436,20 @@ class Warehouse:
         ``refresh_performance``."""
         if not request_id:
             raise ValidationError("Feedback needs the request_id of the reply being rated; got an empty one.")
-        if isinstance(score, bool) or not isinstance(score, int | float) or not 0.0 <= score <= 1.0:
+        given = cast(object, score)  # callers without type checks pass anything
+        if isinstance(given, bool) or not isinstance(given, int | float) or not 0.0 <= given <= 1.0:
             raise ValidationError(
                 f"Feedback score {score!r} for request {request_id!r} is not between 0 and 1.",
                 hint="Hint: give 0 for useless, 1 for perfect, e.g. 0.8 (map 1-5 stars as (stars-1)/4).",
             )
         with self.connect(ingest=False) as con:
-            con.execute(
-                "INSERT INTO quality_feedback VALUES (?, ?, ?, ?, ?)",
-                [_new_id(), request_id, float(score), user_id, _utc_naive()],
-            )
+            queries.insert_feedback(con, _new_id(), request_id, float(score), user_id, _utc_naive())
 
     # -- summaries -------------------------------------------------------------------------------------------
 
     def usage_summary(self, since: date | None = None) -> UsageSummary:
         """Totals and breakdowns by model, task and user of ``model_usage`` since a day (UTC): one query."""
-        where, params = ("WHERE created_at >= ?", [_day_start(since)]) if since else ("", [])
-        rows = self.query(_USAGE_SUMMARY_SQL.format(where=where), params).to_dict("records")
+        rows = queries.usage_summary_rows(self, since)
         total: dict[str, Any] = next(r for r in rows if r["level"] == "total")
 
         def breakdown(level: str) -> list[UsageRow]:
@@ -546,52 +502,3 @@ def _usage_row(r: dict[str, Any]) -> UsageRow:
         p95_ms=_nan_to_none(r["p95_ms"]),
         error_rate=int(r["errors"]) / attempts if attempts else 0.0,
     )
-
-
-_REFRESH_PERFORMANCE_SQL = """
-INSERT INTO model_performance
-WITH feedback AS (
-    SELECT request_id, arg_max(score, created_at) AS score FROM quality_feedback GROUP BY request_id
-),
-attempts AS (
-    SELECT u.model_provider, u.model_name, u.task_type, u.status, u.cost_usd, u.response_time_ms,
-           CASE WHEN u.status = 'ok' THEN coalesce(f.score, u.quality_score) END AS quality
-    FROM model_usage u LEFT JOIN feedback f ON f.request_id = u.request_id AND u.status = 'ok'
-    WHERE u.status IN ('ok', 'error')
-),
-usage AS (
-    SELECT model_provider, model_provider || '/' || model_name AS model, task_type,
-           count(*) AS calls, count(*) FILTER (WHERE status = 'ok') AS ok,
-           avg(cost_usd) AS avg_cost, avg(response_time_ms) AS avg_ms,
-           quantile_cont(response_time_ms, 0.5) AS p50, quantile_cont(response_time_ms, 0.95) AS p95,
-           coalesce(sum(quality), 0) AS q_sum, count(quality) AS q_n
-    FROM attempts GROUP BY model_provider, model_name, task_type
-),
-bench AS (
-    SELECT model, task_type, sum(score) AS q_sum, count(score) AS q_n
-    FROM benchmark_results WHERE score IS NOT NULL GROUP BY model, task_type
-)
-SELECT u.model || '|' || u.task_type, u.model, u.task_type, u.avg_ms, u.avg_cost,
-       (u.q_sum + coalesce(b.q_sum, 0)) / nullif(u.q_n + coalesce(b.q_n, 0), 0),
-       u.ok / u.calls, ?, u.model_provider, u.calls, u.p50, u.p95, u.q_n + coalesce(b.q_n, 0)
-FROM usage u LEFT JOIN bench b ON b.model = u.model AND b.task_type = u.task_type
-"""
-
-_USAGE_SUMMARY_SQL = """
-SELECT CASE grouping(model_provider, model_name, task_type, user_id)
-           WHEN 15 THEN 'total' WHEN 3 THEN 'model' WHEN 13 THEN 'task' ELSE 'user' END AS level,
-       CASE grouping(model_provider, model_name, task_type, user_id)
-           WHEN 3 THEN model_provider || '/' || model_name WHEN 13 THEN task_type WHEN 14 THEN user_id
-       END AS key,
-       count(*) AS calls,
-       count(*) FILTER (WHERE status = 'error') AS errors,
-       count(*) FILTER (WHERE status = 'cache_hit') AS cache_hits,
-       coalesce(sum(cost_usd), 0) AS cost_usd,
-       coalesce(sum(tokens_used), 0) AS tokens,
-       quantile_cont(response_time_ms, 0.5) FILTER (WHERE status <> 'cache_hit') AS p50_ms,
-       quantile_cont(response_time_ms, 0.95) FILTER (WHERE status <> 'cache_hit') AS p95_ms,
-       min(created_at)::DATE AS first_day,
-       max(created_at)::DATE AS last_day
-FROM model_usage {where}
-GROUP BY GROUPING SETS ((), (model_provider, model_name), (task_type), (user_id))
-"""

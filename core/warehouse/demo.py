@@ -314,7 +314,9 @@ def seed_usage(
     in ``DEMO_MODELS`` needs one. Rows already present (same seed, same day) are skipped. Returns the rows
     added.
     """
-    import pyarrow as pa
+    import pyarrow
+
+    pa: Any = pyarrow  # pyarrow ships no types
 
     missing = sorted(set(DEMO_MODELS) - set(prices))
     if missing:
@@ -338,8 +340,9 @@ def seed_usage(
     schema = pa.schema(
         [(col, types[kind.split()[0]]()) for col, kind in _schema.EVENT_COLUMNS["model_usage"]]
     )
-    demo_rows = pa.Table.from_pylist(rows, schema=schema)  # noqa: F841 (read by DuckDB by name)
+    demo_rows = pa.Table.from_pylist(rows, schema=schema)
     with warehouse.connect(ingest=False) as con:
+        con.register("demo_rows", demo_rows)  # dropped with the connection
         result = con.execute(
             "INSERT INTO model_usage BY NAME SELECT * FROM demo_rows "
             "WHERE id NOT IN (SELECT id FROM model_usage WHERE is_demo)"
@@ -348,7 +351,9 @@ def seed_usage(
 
 
 def _arrow_types() -> dict[str, Any]:
-    import pyarrow as pa
+    import pyarrow
+
+    pa: Any = pyarrow  # pyarrow ships no types
 
     return {
         "VARCHAR": pa.string,

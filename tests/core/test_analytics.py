@@ -11,7 +11,6 @@ import pytest
 
 from core.analytics import (
     NO_USER,
-    RoutingPolicy,
     UsageFilter,
     budget_alerts,
     budget_status,
@@ -25,11 +24,11 @@ from core.analytics import (
     outcome_summary,
     quality_matrix,
     spend_by_day,
-    what_if,
 )
 from core.config import CostOptimization, Settings, load_settings
 from core.errors import ValidationError
 from core.models import Registry
+from core.routing import RoutingPolicy, what_if
 from core.warehouse import BudgetEvent, UsageEvent, Warehouse
 
 TODAY = date(2026, 11, 20)
