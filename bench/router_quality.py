@@ -20,9 +20,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from core.routing import TrainingOptions, train_router
-from core.routing._outcomes import OutcomeTable, read_outcomes
-from core.routing._router_eval import cross_val_scores, decision_p50_us
-from core.routing._router_metrics import random_apgr, router_curve
+from core.routing.evaluation import (
+    OutcomeTable,
+    cross_val_scores,
+    decision_p50_us,
+    random_apgr,
+    read_outcomes,
+    router_curve,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 

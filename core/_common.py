@@ -24,9 +24,9 @@ def utcnow() -> datetime:
 def as_date(value: Any) -> date | None:
     """A calendar date from a date, a datetime, an ISO string (its first ten characters) or a missing value
     (None, NaN, NaT, pandas' NA: None)."""
-    if value is None or value != value:  # NaN and NaT are not equal to themselves
+    if value is None or type(value).__name__ == "NAType":  # pandas.NA: its comparisons answer NA, not a bool
         return None
-    if type(value).__name__ == "NAType":  # pandas.NA, whose comparisons answer NA
+    if value != value:  # NaN and NaT are not equal to themselves
         return None
     if isinstance(value, datetime):
         return value.date()

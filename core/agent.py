@@ -1,4 +1,3 @@
-# pyright: strict
 """The agent loop: a task through the Gateway with MCP tools, bounded in model calls and in cost.
 
 ::

@@ -1,4 +1,3 @@
-# pyright: strict
 """What the Plan page does, without drawing: the tracker by phase, asking the assistant about the current step,
 the changes a reply suggests (applied only when the agent clicks), ratings, and moving through the steps.
 

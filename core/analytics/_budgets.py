@@ -7,7 +7,8 @@ import calendar
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from core.analytics._common import Frozen, as_date, utc_today
+from core._common import FrozenModel, as_date
+from core.analytics._common import utc_today
 from core.errors import ValidationError
 from core.warehouse import queries
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["BudgetStatus", "budget_status", "month_forecast"]
 
 
-class BudgetStatus(Frozen):
+class BudgetStatus(FrozenModel):
     """Spend today and this month against the configured budgets, and where the month is heading.
 
     ``run_rate_usd`` is the mean spend per day over the last ``window_days`` full days (before today); the

@@ -5,13 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
-__all__ = ["Frozen", "as_date", "is_na", "utc_today"]
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+__all__ = ["is_na", "utc_today"]
 
 
 def utc_today() -> date:
@@ -24,13 +18,3 @@ def is_na(value: Any) -> bool:
 
     untyped: Any = pd  # pd.isna's overloads are partly untyped
     return value is None or (bool(pd.api.types.is_scalar(value)) and bool(untyped.isna(value)))
-
-
-def as_date(value: Any) -> date | None:
-    if value is None or is_na(value):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return datetime.fromisoformat(str(value)[:10]).date()

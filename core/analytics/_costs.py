@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.analytics._common import Frozen
+from core._common import FrozenModel
 from core.warehouse import queries
 from core.warehouse.queries import ALL, UsageFilter
 
@@ -15,13 +15,13 @@ if TYPE_CHECKING:
 __all__ = ["CacheSavings", "CacheSavingsRow", "cache_savings"]
 
 
-class CacheSavingsRow(Frozen):
+class CacheSavingsRow(FrozenModel):
     model: str
     hits: int
     saved_usd: float
 
 
-class CacheSavings(Frozen):
+class CacheSavings(FrozenModel):
     """What the response cache saved: each cache hit priced at what its request would have cost.
 
     The price of a hit is, in order: the same request's first successful attempt, else the average successful

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from core.analytics._common import Frozen, as_date, is_na
+from core._common import FrozenModel, as_date
+from core.analytics._common import is_na
 from core.warehouse import queries
 
 if TYPE_CHECKING:
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["FilterOptions", "filter_options"]
 
 
-class FilterOptions(Frozen):
+class FilterOptions(FrozenModel):
     """What the filter widgets offer: every value present in the warehouse, and the days it covers."""
 
     rows: int

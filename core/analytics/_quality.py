@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.analytics._common import Frozen, is_na
+from core._common import FrozenModel
+from core.analytics._common import is_na
 from core.models import Registry, measured_by_model
 from core.warehouse import queries
 from core.warehouse.queries import ALL, UsageFilter
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["OutcomeSummary", "model_catalog", "outcome_summary"]
 
 
-class OutcomeSummary(Frozen):
+class OutcomeSummary(FrozenModel):
     """How requests ended. A request is one user-visible call: its attempts (retries, fallbacks) together.
 
     ``failed``: no attempt answered and no cache hit. ``fell_back``: a fallback model was tried. Rates are

@@ -1,4 +1,3 @@
-# pyright: strict
 """Budgets with atomic reservations, kept in a SQLite ledger shared by every thread and process.
 
 A model call goes through three steps::

@@ -1,4 +1,3 @@
-# pyright: strict
 """The three caches of DESIGN §4, on well-kept libraries: diskcache for responses and conversation context
 (shared by every process through SQLite files), cachetools for in-memory model metadata.
 

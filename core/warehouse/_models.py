@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict
+from core._common import FrozenModel
 
 __all__ = ["PerformanceStats", "Period", "UsageRow", "UsageSummary"]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class PerformanceStats(_Frozen):
+class PerformanceStats(FrozenModel):
     """How one model does on one task type, from ``model_performance``.
 
     ``calls`` counts attempts that reached the model (status ok or error; cache hits excluded). Cost and
@@ -31,7 +27,7 @@ class PerformanceStats(_Frozen):
     quality_samples: int
 
 
-class UsageRow(_Frozen):
+class UsageRow(FrozenModel):
     """One line of a usage breakdown. ``key`` is the model id, task type or user id (None: no user recorded).
 
     ``calls`` counts every row (cache hits included); latency percentiles and ``error_rate`` are over the
@@ -49,7 +45,7 @@ class UsageRow(_Frozen):
     error_rate: float
 
 
-class Period(_Frozen):
+class Period(FrozenModel):
     """The days a summary covers: ``start`` is the ``since`` asked for (else the first day with data),
     ``end`` the last day with data. Both None when there is no data."""
 
@@ -57,7 +53,7 @@ class Period(_Frozen):
     end: date | None
 
 
-class UsageSummary(_Frozen):
+class UsageSummary(FrozenModel):
     period: Period
     calls: int
     errors: int

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, cast
 import filelock
 import pydantic_core
 
+from core._common import as_date
 from core.errors import ValidationError, WarehouseError
 from core.routing.preferences import UserPreferences
 from core.warehouse import _schema, _spool, queries
@@ -458,7 +459,7 @@ class Warehouse:
             )
             return [_usage_row(r) for r in picked]
 
-        first, last = _as_date(total["first_day"]), _as_date(total["last_day"])
+        first, last = as_date(total["first_day"]), as_date(total["last_day"])
         return UsageSummary(
             period=Period(start=since or first, end=last),
             calls=int(total["calls"]),
@@ -480,12 +481,6 @@ def _new_id() -> str:
 
 def _nan_to_none(value: Any) -> float | None:
     return None if value is None or value != value else float(value)
-
-
-def _as_date(value: Any) -> date | None:
-    if value is None or value != value:  # None, NaT
-        return None
-    return value.date() if isinstance(value, datetime) else value
 
 
 def _usage_row(r: dict[str, Any]) -> UsageRow:

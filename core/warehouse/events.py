@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from core._common import utcnow
 
 __all__ = ["BudgetEvent", "Event", "McpCallEvent", "UsageEvent", "new_id", "utcnow"]
 
 
 def new_id() -> str:
     return uuid.uuid4().hex
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class _Event(BaseModel):
