@@ -13,9 +13,13 @@ import pytest
 import core
 
 PACKAGES = sorted(
-    name for _, name, is_package in pkgutil.walk_packages(core.__path__, "core.") if is_package and "._" not in name
+    name
+    for _, name, is_package in pkgutil.walk_packages(core.__path__, "core.")
+    if is_package and "._" not in name
 )
-LAZY_FACES = [p for p in PACKAGES if "lazy_getattr" in Path(importlib.import_module(p).__file__ or "").read_text()]
+LAZY_FACES = [
+    p for p in PACKAGES if "lazy_getattr" in Path(importlib.import_module(p).__file__ or "").read_text()
+]
 
 
 def test_the_faces_are_found() -> None:
