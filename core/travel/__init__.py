@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from core.travel._migrations import SCHEMA_VERSION
     from core.travel._models import (
         DEFAULT_TIER_LABELS,
+        DETAIL_FIELDS,
+        MAX_TIERS,
+        PLACEHOLDER_AGENCY_NAME,
         ActivityEntry,
         Agency,
         Client,
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
         Document,
         Instruction,
         Item,
+        ItemDetails,
         ItineraryOption,
         LoyaltyProgram,
         NotFound,
@@ -91,6 +95,10 @@ _LAZY: dict[str, str] = {
     "city_timezone": "core.travel._codes",
     "SCHEMA_VERSION": "core.travel._migrations",
     "DEFAULT_TIER_LABELS": "core.travel._models",
+    "DETAIL_FIELDS": "core.travel._models",
+    "MAX_TIERS": "core.travel._models",
+    "PLACEHOLDER_AGENCY_NAME": "core.travel._models",
+    "ItemDetails": "core.travel._models",
     "DUPLICATE_CLIENT_SCORE": "core.travel._results",
     "ActivityEntry": "core.travel._models",
     "Agency": "core.travel._models",

@@ -351,8 +351,40 @@ def _seed_v1(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO meta (key, value) VALUES ('search_generation', '1')")
 
 
+# Version 2: the agency's profile, typed item details, payment kinds, and a fourth proposal tier. SQLite cannot
+# widen a CHECK, so itinerary_options is rebuilt (its days keep their option ids: same rows, same ids).
+_V2 = """
+ALTER TABLE agencies ADD COLUMN address TEXT NOT NULL DEFAULT '';
+ALTER TABLE agencies ADD COLUMN phone TEXT;
+ALTER TABLE agencies ADD COLUMN email TEXT;
+ALTER TABLE agencies ADD COLUMN website TEXT;
+ALTER TABLE agencies ADD COLUMN terms TEXT NOT NULL DEFAULT '';
+ALTER TABLE agencies ADD COLUMN logo_path TEXT;
+
+ALTER TABLE items ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
+
+ALTER TABLE payments ADD COLUMN kind TEXT NOT NULL DEFAULT 'other' CHECK (kind IN ('deposit', 'final', 'other'));
+
+CREATE TABLE itinerary_options_v2 (
+    id         INTEGER PRIMARY KEY,
+    trip_id    INTEGER NOT NULL REFERENCES trips(id) ON DELETE CASCADE,
+    tier       INTEGER NOT NULL CHECK (tier BETWEEN 1 AND 4),
+    label      TEXT NOT NULL,
+    status     TEXT NOT NULL CHECK (status IN ('draft', 'sent', 'accepted', 'archived')),
+    notes      TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+INSERT INTO itinerary_options_v2 SELECT id, trip_id, tier, label, status, notes, created_at, updated_at
+    FROM itinerary_options;
+DROP TABLE itinerary_options;
+ALTER TABLE itinerary_options_v2 RENAME TO itinerary_options;
+CREATE INDEX itinerary_options_trip ON itinerary_options (trip_id, tier);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema, default agency and admin, instructions", _V1, _seed_v1),
+    Migration(2, "agency profile, item details, payment kinds, four tiers", _V2),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -41,6 +41,9 @@ from core.travel._codes import COUNTRIES, CURRENCIES, is_timezone
 
 __all__ = [
     "DEFAULT_TIER_LABELS",
+    "DETAIL_FIELDS",
+    "MAX_TIERS",
+    "PLACEHOLDER_AGENCY_NAME",
     "ActivityEntry",
     "Agency",
     "Client",
@@ -49,6 +52,7 @@ __all__ = [
     "HitKind",
     "Instruction",
     "Item",
+    "ItemDetails",
     "ItineraryOption",
     "LoyaltyProgram",
     "NotFound",
@@ -89,10 +93,13 @@ SupplierKind = Literal[
 ]
 StepStatus = Literal["todo", "current", "done", "skipped"]
 Severity = Literal["error", "warning", "info"]
+PaymentKind = Literal["deposit", "final", "other"]
 HitKind = Literal["client", "traveler", "trip", "item"]
 Verbosity = Literal["minimal", "normal", "detailed"]
 
-DEFAULT_TIER_LABELS: dict[int, str] = {1: "Essential", 2: "Signature", 3: "Ultimate"}
+DEFAULT_TIER_LABELS: dict[int, str] = {1: "Essential", 2: "Signature", 3: "Ultimate", 4: "Bespoke"}
+MAX_TIERS = 4  # options (pricing tiers) a proposal may offer
+PLACEHOLDER_AGENCY_NAME = "My Agency"  # the name a new store's agency has until someone sets the profile
 MAX_AGE_YEARS = 130
 
 
@@ -292,8 +299,21 @@ SYSTEM_FIELDS = frozenset({"id", "agency_id", "created_at", "updated_at"})
 
 
 class Agency(Stored):
+    """The agency's profile: who signs every client document."""
+
     name: Name
     default_currency: CurrencyCode = "USD"
+    address: str = ""  # as printed, one line per line
+    phone: Phone = None
+    email: Email = None
+    website: OptionalText = None
+    terms: str = ""  # the invoice's terms; blank: the template's
+    logo_path: OptionalText = None  # a PNG or JPEG the services stored under the data folder
+
+    @property
+    def is_placeholder(self) -> bool:
+        """True while the profile is the new store's "My Agency": documents warn instead of printing it."""
+        return self.name.strip() == PLACEHOLDER_AGENCY_NAME
 
 
 class User(Stored):
@@ -444,10 +464,10 @@ class Trip(Stored):
 
 
 class ItineraryOption(Stored):
-    """One of the (up to) three pricing tiers of a proposal."""
+    """One of the (up to four) pricing tiers of a proposal."""
 
     trip_id: Id
-    tier: Annotated[int, Field(ge=1, le=3)]
+    tier: Annotated[int, Field(ge=1, le=MAX_TIERS)]
     label: str = ""
     status: OptionStatus = "draft"
     notes: str = ""
@@ -480,6 +500,43 @@ class Supplier(Stored):
     notes: str = ""
     archived: bool = False
     external_id: OptionalText = None
+
+
+DETAIL_FIELDS: dict[str, tuple[str, ...]] = {
+    "flight": ("carrier", "number", "from_code", "to_code", "cabin", "seat"),
+    "rail": ("carrier", "number", "from_code", "to_code", "cabin", "seat"),
+    "hotel": ("room", "board"),
+    "cruise": ("carrier", "ship", "cabin"),
+    "car": ("carrier", "car_class", "pickup", "dropoff"),
+    "transfer": ("carrier", "vehicle", "pickup", "dropoff"),
+    "activity": ("meeting_point",),
+    "note": (),
+}
+"""Which ``ItemDetails`` fields each kind of item has (a flight's carrier is its airline, a rail trip's its
+operator; ``number`` is the flight or train number, ``from_code``/``to_code`` the airports or stations)."""
+
+
+class ItemDetails(Record):
+    """What only some kinds of item have (see ``DETAIL_FIELDS``); blank means not given."""
+
+    carrier: OptionalText = None
+    number: OptionalText = None
+    from_code: OptionalText = None
+    to_code: OptionalText = None
+    cabin: OptionalText = None
+    seat: OptionalText = None
+    room: OptionalText = None
+    board: OptionalText = None
+    ship: OptionalText = None
+    car_class: OptionalText = None
+    pickup: OptionalText = None
+    dropoff: OptionalText = None
+    vehicle: OptionalText = None
+    meeting_point: OptionalText = None
+
+    def given(self) -> dict[str, str]:
+        """The fields that are set, in declaration order."""
+        return {k: v for k, v in self.model_dump().items() if v}
 
 
 class Item(Stored):
@@ -517,6 +574,19 @@ class Item(Stored):
     client_notes: str = ""
     internal_notes: str = ""
     external_id: OptionalText = None
+    details: ItemDetails = Field(default_factory=ItemDetails)
+
+    @model_validator(mode="after")
+    def _details_fit_the_kind(self) -> Item:
+        allowed = DETAIL_FIELDS.get(self.kind, ())
+        wrong = [k for k in self.details.given() if k not in allowed]
+        if wrong:
+            fits = ", ".join(allowed) or "none"
+            raise ValueError(
+                f"details {', '.join(wrong)} do not apply to a {self.kind} item (a {self.kind} has: {fits}); "
+                "remove them or change the kind"
+            )
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -589,9 +659,10 @@ def _to_utc(local: datetime | None, zone: str | None) -> datetime | None:
 
 
 class PaymentSchedule(Stored):
-    """One payment the client owes (deposit, balance, ...)."""
+    """One payment the client owes: the deposit, the final payment, or another instalment."""
 
     trip_id: Id
+    kind: PaymentKind = "other"
     due_date: date
     amount_cents: Annotated[int, Field(gt=0)]
     description: str = ""

@@ -204,18 +204,31 @@ class TravelStore:
         conn = self.connection()
         if int(conn.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION:
             return
-        with self.transaction():
-            current = int(conn.execute("PRAGMA user_version").fetchone()[0])  # re-read under the write lock
-            if current > SCHEMA_VERSION:
-                raise TravelOpsError(
-                    f"The travel store {self.path} has schema version {current}, newer than this TravelOps "
-                    f"knows ({SCHEMA_VERSION}).",
-                    hint="Fix: upgrade TravelOps, or point data_dir at another directory.",
-                )
-            for migration in MIGRATIONS:
-                if migration.version <= current:
-                    continue
-                run_script(conn, migration.sql)
-                if migration.after is not None:
-                    migration.after(conn)
-                conn.execute(f"PRAGMA user_version = {migration.version}")
+        # Migrations run with foreign keys off, so that one may rebuild a referenced table (dropping the old
+        # table would otherwise cascade to its children); SQLite ignores the pragma inside a transaction, so it
+        # is set before, and every reference is checked before the commit.
+        conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with self.transaction():
+                current = int(conn.execute("PRAGMA user_version").fetchone()[0])  # re-read under the lock
+                if current > SCHEMA_VERSION:
+                    raise TravelOpsError(
+                        f"The travel store {self.path} has schema version {current}, newer than this "
+                        f"TravelOps knows ({SCHEMA_VERSION}).",
+                        hint="Fix: upgrade TravelOps, or point data_dir at another directory.",
+                    )
+                pending = [m for m in MIGRATIONS if m.version > current]
+                for migration in pending:
+                    run_script(conn, migration.sql)
+                    if migration.after is not None:
+                        migration.after(conn)
+                    conn.execute(f"PRAGMA user_version = {migration.version}")
+                broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise TravelOpsError(
+                        f"Upgrading the travel store {self.path} would break {len(broken)} reference(s) "
+                        f"(first: {tuple(broken[0])}); nothing was changed.",
+                        hint="Fix: restore the file from a backup, or report this with the file.",
+                    )
+        finally:
+            conn.execute("PRAGMA foreign_keys = ON")

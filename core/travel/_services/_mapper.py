@@ -126,7 +126,7 @@ TRAVELERS = Table(
 TRIPS = Table("trips", Trip, json_columns=["destinations"], model_only=[PARTY])
 OPTIONS = Table("itinerary_options", ItineraryOption)
 DAYS = Table("days", Day)
-ITEMS = Table("items", Item, json_columns=["confirmation_numbers"])
+ITEMS = Table("items", Item, json_columns=["confirmation_numbers", "details"])
 SUPPLIERS = Table("suppliers", Supplier)
 PAYMENTS = Table("payments", PaymentSchedule)
 DOCS = Table("documents", Document)

@@ -225,3 +225,32 @@ def test_to_cents_rejects_text_that_is_not_a_number() -> None:
 def test_money_is_formatted_with_the_currency_code_and_thousands() -> None:
     assert format_money(123_450, "EUR") == "EUR 1,234.50"
     assert format_money(-5, "USD") == "-USD 0.05"
+
+
+def test_item_details_must_fit_the_kind_and_the_error_says_which_fit() -> None:
+    from core.travel import Item, RecordInvalid, parse_record
+
+    flight = parse_record(
+        Item,
+        {"trip_id": 1, "kind": "flight", "title": "TP 202", "details": {"carrier": "TAP", "number": "TP202"}},
+    )
+    assert flight.details.given() == {"carrier": "TAP", "number": "TP202"}
+    with pytest.raises(RecordInvalid, match="room do not apply to a flight item") as e:
+        parse_record(Item, {"trip_id": 1, "kind": "flight", "title": "TP 202", "details": {"room": "12"}})
+    assert "carrier, number, from_code" in str(e.value)
+
+
+def test_the_agency_is_a_placeholder_until_it_is_named_and_payments_have_a_kind() -> None:
+    from core.travel import PLACEHOLDER_AGENCY_NAME, Agency, PaymentSchedule, parse_record
+
+    assert parse_record(Agency, {"name": PLACEHOLDER_AGENCY_NAME}).is_placeholder
+    named = parse_record(Agency, {"name": "Blue Compass Travel", "email": "hello@bluecompass.example"})
+    assert not named.is_placeholder and named.email == "hello@bluecompass.example"
+    deposit = parse_record(
+        PaymentSchedule, {"trip_id": 1, "kind": "deposit", "due_date": "2027-03-01", "amount_cents": 100}
+    )
+    assert deposit.kind == "deposit"
+    with pytest.raises(RecordInvalid, match="kind"):
+        parse_record(
+            PaymentSchedule, {"trip_id": 1, "kind": "tip", "due_date": "2027-03-01", "amount_cents": 1}
+        )

@@ -221,3 +221,67 @@ def test_a_service_opened_from_settings_lives_in_the_data_dir(
         "secret.key",
         "travel.db",
     ]
+
+
+def test_a_version_1_store_upgrades_keeping_option_days_items_and_payments(
+    tmp_path: Path, cipher: FieldCipher
+) -> None:
+    from core.travel._migrations import MIGRATIONS, run_script
+
+    path = tmp_path / "travel.db"
+    now = "2026-12-07T10:00:00.000+00:00"
+    with sqlite3.connect(path, isolation_level=None) as conn:  # a store as version 1 wrote it
+        v1 = MIGRATIONS[0]
+        run_script(conn, v1.sql)
+        assert v1.after is not None
+        v1.after(conn)
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute(
+            "INSERT INTO clients (id, agency_id, name, created_at, updated_at) VALUES (1, 1, 'Ana Silva', ?, ?)",
+            (now, now),
+        )
+        conn.execute(
+            "INSERT INTO trips (id, agency_id, client_id, name, status, currency, created_at, updated_at) "
+            "VALUES (1, 1, 1, 'Lisbon', 'planning', 'EUR', ?, ?)",
+            (now, now),
+        )
+        conn.execute(
+            "INSERT INTO itinerary_options (id, trip_id, tier, label, status, created_at, updated_at) "
+            "VALUES (7, 1, 3, 'Ultimate', 'draft', ?, ?)",
+            (now, now),
+        )
+        conn.execute(
+            "INSERT INTO days (id, trip_id, option_id, date, created_at, updated_at) "
+            "VALUES (5, 1, 7, '2027-05-02', ?, ?)",
+            (now, now),
+        )
+        conn.execute(
+            "INSERT INTO items (id, trip_id, day_id, position, kind, title, status, currency, created_at, "
+            "updated_at) VALUES (9, 1, 5, 0, 'hotel', 'Palace suite', 'proposed', 'EUR', ?, ?)",
+            (now, now),
+        )
+        conn.execute(
+            "INSERT INTO payments (trip_id, due_date, amount_cents, created_at, updated_at) "
+            "VALUES (1, '2027-03-01', 50000, ?, ?)",
+            (now, now),
+        )
+
+    admin = Principal.default_admin()
+    with TravelService(TravelStore(path), cipher) as svc:
+        conn = svc.store.connection()
+        assert svc.store.schema_version == SCHEMA_VERSION
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert svc.store.integrity_check() == ["ok"]
+        [option] = svc.list_options(admin, 1)
+        assert (option.id, option.tier, option.label) == (7, 3, "Ultimate")
+        plan = svc.get_trip_plan(admin, 1)
+        [item] = plan.items()
+        assert (item.id, item.day_id, item.title, item.details.given()) == (9, 5, "Palace suite", {})
+        [payment] = svc.list_payments(admin, 1)
+        assert (payment.kind, payment.amount_cents) == ("other", 50000)
+        assert svc.get_agency(admin).is_placeholder
+        assert svc.add_option(admin, 1, tier=4).label == "Bespoke"  # the widened tier check holds
+        svc.remove_item(admin, 9)
+        conn.execute("DELETE FROM itinerary_options WHERE id = 7")  # option days still cascade with it
+        assert conn.execute("SELECT COUNT(*) FROM days WHERE id = 5").fetchone()[0] == 0
