@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from pathlib import Path
 from typing import Any
 
 from core.security import Principal
@@ -9,7 +12,19 @@ from core.travel._models import Agency, RecordInvalid, User, merge, parse_record
 from core.travel._services._base import ServiceBase
 from core.travel._services._mapper import AGENCIES, USERS
 
-__all__ = ["AgencyMixin"]
+__all__ = ["LOGO_MAX_BYTES", "AgencyMixin", "logo_format"]
+
+LOGO_MAX_BYTES = 1024 * 1024  # 1 MiB: a letterhead logo, not a photograph
+_LOGO_DIR = "agency"
+
+
+def logo_format(data: bytes) -> str | None:
+    """``"png"`` or ``"jpg"`` from the file's first bytes (its magic number), else None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    return None
 
 
 class AgencyMixin(ServiceBase):
@@ -35,6 +50,87 @@ class AgencyMixin(ServiceBase):
                 "Updated the agency",
                 details={"changed": sorted(changes)},
             )
+        return self.get_agency(p)
+
+    def save_agency_logo(self, p: Principal, data: bytes, filename: str) -> Agency:
+        """Store ``data`` (a PNG or JPEG of at most 1 MiB, recognised by its first bytes, whatever
+        ``filename`` says) as the agency's logo under the data folder (``<db dir>/agency/logo-<id>.<ext>``,
+        written to a temporary file and renamed into place) and record it on the profile (admin only)."""
+        p.require_admin("change the agency's logo")
+        shown = filename or "the file"
+        if not data:
+            raise RecordInvalid(
+                f"Invalid logo: {shown} is empty.",
+                problems={"logo": "empty file"},
+                hint="Fix: choose a PNG or JPEG image.",
+            )
+        if len(data) > LOGO_MAX_BYTES:
+            raise RecordInvalid(
+                f"Invalid logo: {shown} is {len(data) / 1024 / 1024:.1f} MiB; the limit is 1 MiB.",
+                problems={"logo": "larger than 1 MiB"},
+                hint="Fix: export the logo smaller (a few hundred pixels wide is plenty for a letterhead).",
+            )
+        ext = logo_format(data)
+        if ext is None:
+            raise RecordInvalid(
+                f"Invalid logo: {shown} is not a PNG or JPEG image.",
+                problems={"logo": "not a PNG or JPEG"},
+                hint="Fix: save the logo as PNG or JPEG and upload that file.",
+            )
+        folder = self.store.path.parent / _LOGO_DIR
+        relative = f"{_LOGO_DIR}/logo-{p.agency_id}.{ext}"
+        target = self.store.path.parent / relative
+        tmp = folder / f".logo-{p.agency_id}.{os.getpid()}.tmp"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+        except OSError as e:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            raise RecordInvalid(
+                f"Could not store the logo in {folder}: {e.strerror or e}.",
+                problems={"logo": "could not be written"},
+                hint="Fix: check that the data folder is writable.",
+            ) from e
+        previous = self.get_agency(p).logo_path
+        agency = self._set_logo(p, relative, f"Stored the agency logo ({shown}, {len(data)} bytes)")
+        if previous and previous != relative:
+            with contextlib.suppress(OSError):
+                self._logo_file(previous).unlink(missing_ok=True)
+        return agency
+
+    def remove_agency_logo(self, p: Principal) -> Agency:
+        """Take the logo off the profile and delete its file (admin only). No logo: nothing changes."""
+        p.require_admin("change the agency's logo")
+        previous = self.get_agency(p).logo_path
+        if not previous:
+            return self.get_agency(p)
+        agency = self._set_logo(p, None, "Removed the agency logo")
+        with contextlib.suppress(OSError):
+            self._logo_file(previous).unlink(missing_ok=True)
+        return agency
+
+    def agency_logo(self, p: Principal) -> bytes | None:
+        """The agency logo's bytes, or None (no logo, or its file is gone)."""
+        stored = self.get_agency(p).logo_path
+        if not stored:
+            return None
+        try:
+            return self._logo_file(stored).read_bytes()
+        except OSError:
+            return None
+
+    def _logo_file(self, stored: str) -> Path:
+        path = Path(stored)
+        return path if path.is_absolute() else self.store.path.parent / path
+
+    def _set_logo(self, p: Principal, logo_path: str | None, summary: str) -> Agency:
+        with self.store.transaction() as conn:
+            current = self.get_agency(p)
+            record = parse_record(Agency, merge(current, {"logo_path": logo_path}, what="agency"), what="agency")
+            self._update(conn, AGENCIES, p.agency_id, record)
+            self._log(conn, p, "agency.logo", "agency", p.agency_id, summary)
         return self.get_agency(p)
 
     def create_agency(
