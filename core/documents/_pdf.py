@@ -181,7 +181,9 @@ class _Pdf(FPDF):
         self.cell(
             0,
             5,
-            self.clean(" · ".join(x for x in (d.agency_name, d.reference, f"page {self.page_no()}/{{nb}}") if x)),
+            self.clean(
+                " · ".join(x for x in (d.agency_name, d.reference, f"page {self.page_no()}/{{nb}}") if x)
+            ),
             align="C",
         )
 

@@ -12,7 +12,7 @@ from core.travel._models import Agency, RecordInvalid, User, merge, parse_record
 from core.travel._services._base import ServiceBase
 from core.travel._services._mapper import AGENCIES, USERS
 
-__all__ = ["LOGO_MAX_BYTES", "AgencyMixin", "logo_format"]
+__all__ = ["LOGO_MAX_BYTES", "AgencyMixin", "check_logo", "logo_format"]
 
 LOGO_MAX_BYTES = 1024 * 1024  # 1 MiB: a letterhead logo, not a photograph
 _LOGO_DIR = "agency"
@@ -25,6 +25,32 @@ def logo_format(data: bytes) -> str | None:
     if data.startswith(b"\xff\xd8\xff"):
         return "jpg"
     return None
+
+
+def check_logo(data: bytes, filename: str = "") -> str:
+    """The logo's extension (``png`` or ``jpg``) when ``data`` is a PNG or JPEG of at most 1 MiB; otherwise
+    ``RecordInvalid`` (problem on ``logo``) saying what is wrong with ``filename`` and how to fix it."""
+    shown = filename or "the file"
+    if not data:
+        raise RecordInvalid(
+            f"Invalid logo: {shown} is empty.",
+            problems={"logo": "empty file"},
+            hint="Fix: choose a PNG or JPEG image.",
+        )
+    if len(data) > LOGO_MAX_BYTES:
+        raise RecordInvalid(
+            f"Invalid logo: {shown} is {len(data) / 1024 / 1024:.1f} MiB; the limit is 1 MiB.",
+            problems={"logo": "larger than 1 MiB"},
+            hint="Fix: export the logo smaller (a few hundred pixels wide is plenty for a letterhead).",
+        )
+    ext = logo_format(data)
+    if ext is None:
+        raise RecordInvalid(
+            f"Invalid logo: {shown} is not a PNG or JPEG image.",
+            problems={"logo": "not a PNG or JPEG"},
+            hint="Fix: save the logo as PNG or JPEG and upload that file.",
+        )
+    return ext
 
 
 class AgencyMixin(ServiceBase):
@@ -58,25 +84,7 @@ class AgencyMixin(ServiceBase):
         written to a temporary file and renamed into place) and record it on the profile (admin only)."""
         p.require_admin("change the agency's logo")
         shown = filename or "the file"
-        if not data:
-            raise RecordInvalid(
-                f"Invalid logo: {shown} is empty.",
-                problems={"logo": "empty file"},
-                hint="Fix: choose a PNG or JPEG image.",
-            )
-        if len(data) > LOGO_MAX_BYTES:
-            raise RecordInvalid(
-                f"Invalid logo: {shown} is {len(data) / 1024 / 1024:.1f} MiB; the limit is 1 MiB.",
-                problems={"logo": "larger than 1 MiB"},
-                hint="Fix: export the logo smaller (a few hundred pixels wide is plenty for a letterhead).",
-            )
-        ext = logo_format(data)
-        if ext is None:
-            raise RecordInvalid(
-                f"Invalid logo: {shown} is not a PNG or JPEG image.",
-                problems={"logo": "not a PNG or JPEG"},
-                hint="Fix: save the logo as PNG or JPEG and upload that file.",
-            )
+        ext = check_logo(data, filename)
         folder = self.store.path.parent / _LOGO_DIR
         relative = f"{_LOGO_DIR}/logo-{p.agency_id}.{ext}"
         target = self.store.path.parent / relative
@@ -128,7 +136,9 @@ class AgencyMixin(ServiceBase):
     def _set_logo(self, p: Principal, logo_path: str | None, summary: str) -> Agency:
         with self.store.transaction() as conn:
             current = self.get_agency(p)
-            record = parse_record(Agency, merge(current, {"logo_path": logo_path}, what="agency"), what="agency")
+            record = parse_record(
+                Agency, merge(current, {"logo_path": logo_path}, what="agency"), what="agency"
+            )
             self._update(conn, AGENCIES, p.agency_id, record)
             self._log(conn, p, "agency.logo", "agency", p.agency_id, summary)
         return self.get_agency(p)
