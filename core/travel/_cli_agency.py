@@ -130,8 +130,7 @@ def agency_update(
     website, address or terms)."""
     from core.errors import ValidationError
     from core.security import Principal
-    from core.travel import Agency, RecordInvalid, TravelService, parse_record
-    from core.travel._services._agency import check_logo
+    from core.travel import RecordInvalid, TravelService
 
     if logo is not None and remove_logo:
         raise ValidationError("--logo and --remove-logo were both given. Fix: pass one of them.")
@@ -158,10 +157,6 @@ def agency_update(
             raise ValidationError(
                 f"Cannot read --logo {logo}: {e.strerror or e}. Fix --logo: give a PNG or JPEG file that exists."
             ) from e
-        try:
-            check_logo(data, logo.name)
-        except RecordInvalid as e:
-            raise _invalid(e, e.problems) from e
     if not changes and data is None and not remove_logo:
         raise ValidationError(
             "Nothing to change. Fix: pass at least one of --name, --address, --phone, --email, --website, "
@@ -169,13 +164,10 @@ def agency_update(
         )
     me = Principal.default_admin()
     with TravelService.open(load_settings_for(ctx)) as service:
-        try:
-            parse_record(Agency, service.get_agency(me).model_dump() | changes, what="agency")
-        except RecordInvalid as e:  # invalid input: exit 2 before anything is written
+        try:  # everything is validated before anything is written
+            agency, _ = service.update_agency_profile(
+                me, changes, logo=data, logo_name=logo.name if logo else "", remove_logo=remove_logo
+            )
+        except RecordInvalid as e:
             raise _invalid(e, e.problems) from e
-        agency = service.update_agency(me, **changes) if changes else service.get_agency(me)
-        if data is not None and logo is not None:
-            agency = service.save_agency_logo(me, data, logo.name)
-        elif remove_logo:
-            agency = service.remove_agency_logo(me)
     _print(agency, as_json)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,19 @@ from core.travel._models import Agency, RecordInvalid, User, merge, parse_record
 from core.travel._services._base import ServiceBase
 from core.travel._services._mapper import AGENCIES, USERS
 
-__all__ = ["LOGO_MAX_BYTES", "AgencyMixin", "check_logo", "logo_format"]
+__all__ = ["LOGO_MAX_BYTES", "PROFILE_FIELDS", "AgencyMixin", "check_logo", "logo_format"]
 
+# the profile's fields as people name them (what "saved: …" messages list); logo is the stored image
+PROFILE_FIELDS = {
+    "name": "name",
+    "address": "address",
+    "phone": "phone",
+    "email": "email",
+    "website": "website",
+    "default_currency": "default currency",
+    "terms": "terms",
+    "logo_path": "logo",
+}
 LOGO_MAX_BYTES = 1024 * 1024  # 1 MiB: a letterhead logo, not a photograph
 _LOGO_DIR = "agency"
 
@@ -77,6 +89,62 @@ class AgencyMixin(ServiceBase):
                 details={"changed": sorted(changes)},
             )
         return self.get_agency(p)
+
+    def update_agency_profile(
+        self,
+        p: Principal,
+        changes: Mapping[str, Any],
+        *,
+        logo: bytes | None = None,
+        logo_name: str = "",
+        remove_logo: bool = False,
+    ) -> tuple[Agency, list[str]]:
+        """Save the profile form (admin only): ``changes`` of ``PROFILE_FIELDS`` (blank phone, email or website
+        clears it) and, optionally, a new logo or its removal. Everything is validated before anything is
+        written: one ``RecordInvalid`` names every bad field (``logo`` included). Returns the agency and the
+        names (``PROFILE_FIELDS`` values) of what changed, in form order; nothing changed: nothing written."""
+        p.require_admin("change the agency's settings")
+        editable = set(PROFILE_FIELDS) - {"logo_path"}
+        unknown = sorted(set(changes) - editable)
+        if unknown:
+            raise RecordInvalid(
+                f"Invalid agency update: {', '.join(unknown)} cannot be changed this way.",
+                problems={u: "not a profile field" for u in unknown},
+                hint="Fix: pass name, address, phone, email, website, default_currency or terms; the logo "
+                "as bytes (logo=...).",
+            )
+        before = self.get_agency(p)
+        problems: dict[str, str] = {}
+        messages: list[str] = []
+        after: Agency | None = None
+        try:
+            after = parse_record(Agency, merge(before, changes, what="agency"), what="agency")
+        except RecordInvalid as e:
+            problems.update(e.problems)
+            messages.append(e.message)
+        if logo is not None:
+            try:
+                check_logo(logo, logo_name)
+            except RecordInvalid as e:
+                problems.update(e.problems)
+                messages.append(e.message)
+        if problems or after is None:
+            raise RecordInvalid(
+                " ".join(messages), problems=problems, hint="Fix the fields named and save again."
+            )
+        real = {k: getattr(after, k) for k in changes if getattr(before, k) != getattr(after, k)}
+        agency = self.update_agency(p, **real) if real else before
+        if logo is not None:
+            agency = self.save_agency_logo(p, logo, logo_name)
+        elif remove_logo:
+            agency = self.remove_agency_logo(p)
+        changed = [
+            label
+            for field, label in PROFILE_FIELDS.items()
+            if field in real
+            or (field == "logo_path" and (logo is not None or before.logo_path != agency.logo_path))
+        ]
+        return agency, changed
 
     def save_agency_logo(self, p: Principal, data: bytes, filename: str) -> Agency:
         """Store ``data`` (a PNG or JPEG of at most 1 MiB, recognised by its first bytes, whatever
