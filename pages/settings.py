@@ -6,6 +6,7 @@ written); a problem shows under its field; a save says what changed.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import streamlit as st
@@ -23,13 +24,18 @@ st.title("Agency profile")
 show_flash()
 
 
+def plain(text: str) -> str:
+    """``text`` with Markdown's special characters escaped: messages quote what the user typed."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", text)
+
+
 def show_problems(problems: dict[str, str], slots: dict[str, Any]) -> None:
     for field, message in problems.items():
         slot = slots.get(field.split(".")[0])
         if slot is not None:
-            slot.error(message, icon=":material/error:")
+            slot.error(plain(message), icon=":material/error:")
         else:
-            st.error(f"{field}: {message}", icon=":material/error:")
+            st.error(plain(f"{field}: {message}"), icon=":material/error:")
 
 
 with guard("loading the agency profile"):
