@@ -1,7 +1,8 @@
 """Documents: render a trip's proposal, itinerary or invoice; preview it; download PDF and .ics; see history.
 
 Every rendering is recorded (kind, version, who, when) because it is what goes to the client; the preview
-shows a recorded version's HTML.
+shows a recorded version's HTML. Before rendering, the preflight's notices (open check flags, the placeholder
+agency, no dates or items, nothing to invoice) are listed and the button asks: "Render anyway".
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from app import deps, state
 from app.components.feedback import empty, guard
 from app.components.formatting import when
 from app.components.widgets import trip_picker
-from core.documents import FORMATS, KINDS, render
+from core.documents import FORMATS, KINDS, preflight, render
+
+NOTICES = "documents.notices"  # session-state/widget keys of this page
+ANYWAY = "documents.anyway"
 
 st.title("Documents")
 
@@ -38,15 +42,30 @@ with guard("loading documents"):
     spec = KINDS[kind]
     st.caption(f"{spec.title}: {spec.about}.")
 
+    notices = preflight(service, me, trip.id, kind)
+    if notices:
+        with st.container(border=True, key=f"{NOTICES}.{trip.id}.{kind}"):
+            st.warning(
+                f"Before rendering this {kind}, have a look ({len(notices)}):", icon=":material/warning:"
+            )
+            for notice in notices:  # check messages quote item titles: stored text, shown as text
+                st.text(f"• {notice.message}")
     with st.form(f"documents.render.{trip.id}.{kind}", border=True):
         formats = st.multiselect(
             "Formats", list(spec.formats), default=list(spec.formats), key=f"{state.DOCUMENTS_FORMATS}.{kind}",
             help="Rendered together as one version.",
         )  # fmt: skip
-        go = st.form_submit_button(f"Render a new {kind}", type="primary", icon=":material/print:")
+        anyway = bool(notices) and st.checkbox(
+            "I have read the notices above", key=f"{ANYWAY}.{trip.id}.{kind}"
+        )
+        go = st.form_submit_button(
+            "Render anyway" if notices else f"Render a new {kind}", type="primary", icon=":material/print:"
+        )
     if go:
         if not formats:
             st.warning("Pick at least one format.")
+        elif notices and not anyway:
+            st.warning("Tick “I have read the notices above” to render anyway, or fix them first.")
         else:
             with st.spinner(f"Rendering the {kind}…"):
                 first = render(service, me, trip.id, kind=kind, fmt=formats[0], settings=deps.settings())
@@ -66,6 +85,8 @@ with guard("loading documents"):
             st.success(
                 f"Rendered {kind} v{first.version} ({', '.join(formats)}).", icon=":material/check_circle:"
             )
+            for warning in first.warnings:
+                st.warning(warning, icon=":material/warning:")
 
 with guard("showing the documents"):
     assert trip is not None and trip.id is not None

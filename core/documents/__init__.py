@@ -14,10 +14,22 @@ Kinds and formats are data (``KINDS``, ``FORMATS``): proposal and invoice render
 itinerary also to ics (RFC 5545, each event in its own time zones). HTML comes from the Jinja2 templates in
 ``config/templates/`` (autoescaped, StrictUndefined), which read a view-model built here; the PDF (fpdf2, real
 text) is laid out from the same view-model. Everything else in this package is private.
+
+Before rendering for a person, ``preflight(service, p, trip_id, kind)`` lists what to look at first (open check
+flags, the placeholder agency profile, no dates, no items, nothing to invoice); the app and ``travelops docs
+render`` ask before going ahead. ``render`` itself never asks.
 """
 
 from core.documents._html import REPO_TEMPLATES, template_dirs
-from core.documents._render import PROPOSAL_VALID_DAYS, RenderedDocument, build_view, document_dir, render
+from core.documents._preflight import Notice, preflight
+from core.documents._render import (
+    PLACEHOLDER_WARNING,
+    PROPOSAL_VALID_DAYS,
+    RenderedDocument,
+    build_view,
+    document_dir,
+    render,
+)
 from core.documents._spec import (
     FORMATS,
     KINDS,
@@ -28,6 +40,7 @@ from core.documents._spec import (
     check_request,
 )
 from core.documents._views import (
+    AgencyView,
     DayView,
     DocumentHeader,
     InvoiceLine,
@@ -37,13 +50,16 @@ from core.documents._views import (
     PaymentView,
     ProposalView,
     TierView,
+    invoiceable,
 )
 
 __all__ = [
     "FORMATS",
     "KINDS",
+    "PLACEHOLDER_WARNING",
     "PROPOSAL_VALID_DAYS",
     "REPO_TEMPLATES",
+    "AgencyView",
     "DayView",
     "DocumentFormat",
     "DocumentHeader",
@@ -54,6 +70,7 @@ __all__ = [
     "ItemView",
     "ItineraryView",
     "KindSpec",
+    "Notice",
     "PaymentView",
     "ProposalView",
     "RenderedDocument",
@@ -61,6 +78,8 @@ __all__ = [
     "build_view",
     "check_request",
     "document_dir",
+    "invoiceable",
+    "preflight",
     "render",
     "template_dirs",
 ]

@@ -53,7 +53,7 @@ def render_ics(
     items: Sequence[Item],
     *,
     agency_id: int,
-    agency_name: str,
+    agency_name: str | None,
     version: int,
     now: datetime | None = None,
 ) -> bytes:
@@ -64,7 +64,7 @@ def render_ics(
     _set(cal, "version", "2.0")
     _set(cal, "calscale", "GREGORIAN")
     _set(cal, "method", "PUBLISH")
-    _set(cal, "x-wr-calname", f"{plan.trip.name} ({agency_name})")
+    _set(cal, "x-wr-calname", f"{plan.trip.name} ({agency_name})" if agency_name else plan.trip.name)
     first: date | None = None
     last: date | None = None
     for item in items:

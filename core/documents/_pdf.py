@@ -9,6 +9,7 @@ Text is always drawn as text: markup in names ("<script>", "**") is printed as w
 from __future__ import annotations
 
 import functools
+import io
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -145,7 +146,8 @@ class _Pdf(FPDF):
             self.family_name = "helvetica"
             self.clean = latin1
         self.set_title(self.clean(f"{header.title}: {header.trip_name}"))
-        self.set_author(self.clean(header.agency_name))
+        if header.agency is not None:
+            self.set_author(self.clean(header.agency.name))
         self.set_subject(self.clean(header.reference))
         self.set_creator("TravelOps")
         self.set_text_color(*_INK)
@@ -177,7 +179,12 @@ class _Pdf(FPDF):
         self.use(7.5, color=_MUTED)
         d = self.doc
         self.cell(
-            0, 5, self.clean(f"{d.agency_name} · {d.reference} · page {self.page_no()}/{{nb}}"), align="C"
+            0,
+            5,
+            self.clean(
+                " · ".join(x for x in (d.agency_name, d.reference, f"page {self.page_no()}/{{nb}}") if x)
+            ),
+            align="C",
         )
 
     def rule(self, color: tuple[int, int, int] = _LINE, width: float = 0.3) -> None:
@@ -207,7 +214,15 @@ class _Pdf(FPDF):
     # ---------------------------------------------------------------------------------------------- blocks
     def masthead(self) -> None:
         d = self.doc
-        self.para(d.agency_name, size=12, bold=True, h=6)
+        agency = d.agency
+        if agency is not None:
+            if agency.logo is not None:
+                self.image(io.BytesIO(agency.logo), x=self.l_margin, h=16, keep_aspect_ratio=True)
+                self.ln(1.5)
+            self.para(agency.name, size=12, bold=True, h=6)
+            for line in (", ".join(agency.address_lines), agency.contact):
+                if line:
+                    self.para(line, size=8.5, color=_MUTED, h=4.5)
         self.para(d.title, size=19, bold=True, h=9)
         meta = f"{d.reference} · issued {d.issued}" + (
             f" · prepared by {d.prepared_by}" if d.prepared_by else ""

@@ -13,10 +13,12 @@ from core.config import Settings
 from core.documents._html import read_text_resource, render_html, template_dirs
 from core.documents._spec import DocumentFormat, DocumentKind, KindSpec, check_request
 from core.documents._views import (
+    AgencyView,
     DocumentHeader,
     InvoiceView,
     ItineraryView,
     ProposalView,
+    agency_view,
     build_header,
     build_invoice,
     build_itinerary,
@@ -27,12 +29,23 @@ from core.errors import TravelOpsError
 from core.security import Principal
 from core.travel import Document, NotFound, RecordInvalid, TravelService, TripPlan
 
-__all__ = ["PROPOSAL_VALID_DAYS", "RenderedDocument", "build_view", "document_dir", "render"]
+__all__ = [
+    "PLACEHOLDER_WARNING",
+    "PROPOSAL_VALID_DAYS",
+    "RenderedDocument",
+    "build_view",
+    "document_dir",
+    "render",
+]
 
 logger = logging.getLogger(__name__)
 
 PROPOSAL_VALID_DAYS = 14
 _VERSION_ATTEMPTS = 3
+PLACEHOLDER_WARNING = (
+    'The agency profile is still the placeholder "My Agency", so this document carries no agency name. '
+    "Fix: set your agency's name on the Agency profile page, or run travelops agency update --name NAME."
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,7 @@ class RenderedDocument:
     bytes: bytes
     content_type: str
     document: Document  # the registry record (id, created_by, created_at)
+    warnings: tuple[str, ...] = ()  # what the reader should fix before sending it (the placeholder agency)
 
 
 def document_dir(service: TravelService, trip_id: int, settings: Settings | None = None) -> Path:
@@ -55,8 +69,9 @@ def document_dir(service: TravelService, trip_id: int, settings: Settings | None
     return base / "documents" / str(trip_id)
 
 
-def _terms(dirs: tuple[Path, ...]) -> list[str]:
-    text = read_text_resource(dirs, "terms.txt")
+def _terms(dirs: tuple[Path, ...], own: str = "") -> list[str]:
+    """The invoice's terms as paragraphs: the agency profile's when set, else the template's terms.txt."""
+    text = own if own.strip() else read_text_resource(dirs, "terms.txt")
     lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
     return [" ".join(p.split()) for p in "\n".join(lines).split("\n\n") if p.strip()]
 
@@ -82,11 +97,12 @@ def build_view(
     dirs: tuple[Path, ...],
 ) -> ProposalView | ItineraryView | InvoiceView:
     """The view-model of ``spec.kind`` for ``plan`` (what the HTML template and the PDF layout read)."""
+    agency = service.get_agency(p)
     header: DocumentHeader = build_header(
         plan,
         kind=spec.kind,
         version=version,
-        agency_name=service.get_agency(p).name,
+        agency=_agency(service, p),
         prepared_by=_prepared_by(service, p, plan),
         today=today,
     )
@@ -94,7 +110,12 @@ def build_view(
         return build_proposal(plan, header, today=today, valid_days=PROPOSAL_VALID_DAYS)
     if spec.kind == "itinerary":
         return build_itinerary(plan, header)
-    return build_invoice(plan, header, today=today, terms=_terms(dirs))
+    return build_invoice(plan, header, today=today, terms=_terms(dirs, agency.terms))
+
+
+def _agency(service: TravelService, p: Principal) -> AgencyView | None:
+    agency = service.get_agency(p)
+    return agency_view(agency, service.agency_logo(p) if agency.logo_path else None)
 
 
 def _next_version(service: TravelService, p: Principal, trip_id: int, kind: str) -> int:
@@ -163,7 +184,8 @@ def render(
     for attempt in range(_VERSION_ATTEMPTS):
         number = chosen if chosen is not None else _next_version(service, principal, trip_id, spec.kind)
         if fmt_spec.format == "ics":
-            data = _ics(plan, agency.id or principal.agency_id, agency.name, number)
+            name = None if agency.is_placeholder else agency.name
+            data = _ics(plan, agency.id or principal.agency_id, name, number)
         else:
             view = build_view(service, principal, plan, spec, version=number, today=day, dirs=dirs)
             if fmt_spec.format == "html":
@@ -195,6 +217,10 @@ def render(
                 f"Could not write {path}: {e.strerror or e}.",
                 hint=f"Fix: check that the folder is writable (the temporary file is {tmp}).",
             ) from e
+        warnings: tuple[str, ...] = ()
+        if agency.is_placeholder:
+            logger.warning("Rendered %s of trip %s without an agency name: %s", spec.kind, trip_id, path)
+            warnings = (PLACEHOLDER_WARNING,)
         return RenderedDocument(
             kind=spec.kind,
             format=fmt_spec.format,
@@ -203,11 +229,12 @@ def render(
             bytes=data,
             content_type=fmt_spec.content_type,
             document=record,
+            warnings=warnings,
         )
     raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
 
-def _ics(plan: TripPlan, agency_id: int, agency_name: str, version: int) -> bytes:
+def _ics(plan: TripPlan, agency_id: int, agency_name: str | None, version: int) -> bytes:
     from core.documents._ics import render_ics  # icalendar only when a calendar is asked for
 
     return render_ics(

@@ -6,6 +6,7 @@ document cannot disagree. Prices are left out (``None``) of the itinerary's mode
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from core.documents._spec import KINDS, DocumentKind
 from core.travel import (
+    Agency,
     Day,
     Item,
     ItineraryOption,
@@ -25,6 +27,7 @@ from core.travel import (
 )
 
 __all__ = [
+    "AgencyView",
     "DayView",
     "DocumentHeader",
     "InvoiceLine",
@@ -34,12 +37,16 @@ __all__ = [
     "PaymentView",
     "ProposalView",
     "TierView",
+    "agency_view",
     "build_invoice",
     "build_itinerary",
     "build_proposal",
     "date_label",
+    "invoice_items",
+    "invoiceable",
     "itinerary_items",
     "long_date",
+    "time_ordered",
 ]
 
 _MONTHS = (
@@ -97,13 +104,61 @@ def _abbr(local: datetime, zone: str) -> str:
     return local.replace(tzinfo=ZoneInfo(zone)).tzname() or zone
 
 
+class AgencyView(_View):
+    """Who signs the document: the agency profile as printed (None on a header: the placeholder profile)."""
+
+    name: str
+    address_lines: list[str]
+    phone: str | None
+    email: str | None
+    website: str | None
+    logo: bytes | None  # PNG or JPEG bytes the service stored (checked by their magic bytes)
+    logo_mime: str | None
+
+    @property
+    def logo_data_uri(self) -> str | None:
+        """The logo inlined for HTML (``data:image/png;base64,…``): our own bytes, never a URL."""
+        if self.logo is None or self.logo_mime is None:
+            return None
+        return f"data:{self.logo_mime};base64,{base64.b64encode(self.logo).decode('ascii')}"
+
+    @property
+    def contact(self) -> str:
+        """``phone · email · website``, the parts that are set."""
+        return " · ".join(x for x in (self.phone, self.email, self.website) if x)
+
+
+def agency_view(agency: Agency, logo: bytes | None = None) -> AgencyView | None:
+    """The profile as documents print it; None while it is the placeholder ("My Agency"), which no client
+    document prints."""
+    if agency.is_placeholder:
+        return None
+    mime = None
+    if logo is not None:
+        if logo.startswith(b"\x89PNG"):
+            mime = "image/png"
+        elif logo.startswith(b"\xff\xd8\xff"):
+            mime = "image/jpeg"
+        else:
+            logo = None
+    return AgencyView(
+        name=agency.name.strip(),
+        address_lines=[line.strip() for line in agency.address.splitlines() if line.strip()],
+        phone=agency.phone,
+        email=agency.email,
+        website=agency.website,
+        logo=logo,
+        logo_mime=mime,
+    )
+
+
 class DocumentHeader(_View):
     kind: DocumentKind
     title: str
     version: int
     reference: str  # "Trip 12 · proposal v3"
     issued: str
-    agency_name: str
+    agency: AgencyView | None  # None: the profile is still the placeholder, so no agency name is printed
     prepared_by: str | None
     client_name: str | None
     client_email: str | None
@@ -116,6 +171,11 @@ class DocumentHeader(_View):
     end: str | None
     dates: str | None  # "2 May 2027 – 9 May 2027"
     nights: int | None
+
+    @property
+    def agency_name(self) -> str:
+        """The agency's name, or "" while the profile is the placeholder."""
+        return self.agency.name if self.agency else ""
 
 
 class ItemView(_View):
@@ -225,7 +285,7 @@ def build_header(
     *,
     kind: DocumentKind,
     version: int,
-    agency_name: str,
+    agency: AgencyView | None,
     prepared_by: str | None,
     today: date,
 ) -> DocumentHeader:
@@ -243,7 +303,7 @@ def build_header(
         version=version,
         reference=f"Trip {trip.id} · {kind} v{version}",
         issued=long_date(today),
-        agency_name=agency_name,
+        agency=agency,
         prepared_by=prepared_by,
         client_name=client.name if client else None,
         client_email=client.email if client else None,
@@ -309,9 +369,26 @@ def item_view(item: Item, suppliers: dict[int, Supplier], *, currency: str | Non
     )
 
 
+def _time_key(item: Item) -> tuple[int, datetime]:
+    """Zoned items by their instant, then items with a time but no zone by their wall clock."""
+    utc = item.start_utc
+    if utc is not None:
+        return (0, utc.replace(tzinfo=None))
+    assert item.start_local is not None
+    return (1, item.start_local)
+
+
+def time_ordered(items: Sequence[Item]) -> list[Item]:
+    """``items`` of one date with the timed ones in time order (by UTC instant when the zone is known);
+    untimed items (notes, "free afternoon") keep their places (PLAN13 D1)."""
+    timed = sorted((i for i in items if i.start_local is not None), key=_time_key)
+    it = iter(timed)
+    return [next(it) if i.start_local is not None else i for i in items]
+
+
 def _plan_days(plan: TripPlan, option_id: int | None) -> list[tuple[date, list[Day], list[Item]]]:
     """Days of the plan of ``option_id`` (shared days and that option's), merged by date, cancelled left
-    out."""
+    out; within a date the timed items are in time order, whichever day (shared or tier) they sit on."""
     merged: dict[date, tuple[list[Day], list[Item]]] = {}
     for day_plan in plan.days:
         day = day_plan.day
@@ -320,7 +397,7 @@ def _plan_days(plan: TripPlan, option_id: int | None) -> list[tuple[date, list[D
         days, items = merged.setdefault(day.date, ([], []))
         days.append(day)
         items.extend(i for i in day_plan.items if i.status != "cancelled")
-    return [(d, days, items) for d, (days, items) in sorted(merged.items())]
+    return [(d, days, time_ordered(items)) for d, (days, items) in sorted(merged.items())]
 
 
 def _day_views(plan: TripPlan, option_id: int | None, *, currency: str | None) -> list[DayView]:
@@ -431,6 +508,32 @@ def _payment_view(payment: PaymentSchedule, currency: str, today: date) -> Payme
     )
 
 
+def invoiceable(item: Item, *, accepted_option_id: int | None) -> bool:
+    """Whether an item of the invoiced plan is a line of the invoice (PLAN13 D4): booked, or proposed while
+    an option is accepted (the plan the client chose: shared days, the accepted option's days, unscheduled).
+    Optional, cancelled and notes never are; with nothing accepted, proposed items are not invoiced yet."""
+    if item.kind == "note":
+        return False
+    if item.status == "booked":
+        return True
+    return item.status == "proposed" and accepted_option_id is not None
+
+
+def _accepted_option_id(plan: TripPlan) -> int | None:
+    return next((o.id for o in plan.options if o.status == "accepted"), None)
+
+
+def invoice_items(plan: TripPlan) -> list[tuple[date | None, Item]]:
+    """The invoice's lines as (date or None when unscheduled, item), in the order printed: the plan of the
+    accepted option (else the shared plan), filtered by ``invoiceable``."""
+    accepted = _accepted_option_id(plan)
+    dated: list[tuple[date | None, Item]] = [
+        (d, i) for d, _, items in _plan_days(plan, plan.totals.option_id) for i in items
+    ]
+    dated += [(None, i) for i in plan.unscheduled if i.status != "cancelled"]
+    return [(d, i) for d, i in dated if invoiceable(i, accepted_option_id=accepted)]
+
+
 def build_invoice(plan: TripPlan, header: DocumentHeader, *, today: date, terms: list[str]) -> InvoiceView:
     trip, totals = plan.trip, plan.totals
     currency = trip.currency
@@ -438,11 +541,7 @@ def build_invoice(plan: TripPlan, header: DocumentHeader, *, today: date, terms:
     option = next((o for o in plan.options if o.id == chosen), None)
     lines: list[InvoiceLine] = []
     separately: list[InvoiceLine] = []
-    dated = [(d, i) for d, _, items in _plan_days(plan, chosen) for i in items]
-    dated += [(None, i) for i in plan.unscheduled if i.status != "cancelled"]
-    for d, item in dated:
-        if item.kind == "note" or item.status == "optional":
-            continue
+    for d, item in invoice_items(plan):
         view = item_view(item, plan.suppliers, currency=item.currency)
         line = InvoiceLine(
             date=_short_date(d) if d else None,
@@ -481,7 +580,7 @@ def build_invoice(plan: TripPlan, header: DocumentHeader, *, today: date, terms:
 
 
 def itinerary_items(plan: TripPlan) -> list[Item]:
-    """The itinerary's items in order (days of the accepted option or the shared plan, then unscheduled),
-    cancelled left out: what the calendar shows."""
-    dated = [i for _, _, items in _plan_days(plan, plan.totals.option_id) for i in items]
-    return dated + [i for i in plan.unscheduled if i.status != "cancelled"]
+    """What the calendar shows: the items on the days of the accepted option or the shared plan, in date and
+    time order, cancelled left out. Unscheduled items are not on a date, so they are no events (PLAN13 D3),
+    even when they carry a time."""
+    return [i for _, _, items in _plan_days(plan, plan.totals.option_id) for i in items]

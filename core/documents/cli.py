@@ -41,16 +41,33 @@ def register(app: typer.Typer) -> None:
                 help="File (or folder) to write. Default: <data_dir>/documents/<trip_id>/<kind>-v<version>.<ext>.",
             ),
         ] = None,
+        yes: Annotated[
+            bool,
+            typer.Option(
+                "--yes",
+                "-y",
+                help="Render even when the preflight has notices (open check flags, the placeholder agency, "
+                "no dates, no items, nothing to invoice). Without it they are listed and, unless you are at "
+                "a terminal to confirm, nothing is rendered (exit 1).",
+            ),
+        ] = False,
     ) -> None:
-        """Render a trip's document, write it and record it (kind, version, who)."""
-        _render(ctx, trip_id, kind.strip().lower(), fmt.strip().lower(), out)
+        """Render a trip's document, write it and record it (kind, version, who). Checks first and asks when
+        something needs a look (see --yes)."""
+        _render(ctx, trip_id, kind.strip().lower(), fmt.strip().lower(), out, yes=yes)
+
+
+def _interactive() -> bool:
+    import sys
+
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 @boundary
-def _render(ctx: typer.Context, trip_id: int, kind: str, fmt: str, out: str | None) -> None:
+def _render(ctx: typer.Context, trip_id: int, kind: str, fmt: str, out: str | None, *, yes: bool) -> None:
     from pathlib import Path
 
-    from core.documents import check_request, render
+    from core.documents import check_request, preflight, render
     from core.security import Principal
     from core.travel import NotFound, TravelService
 
@@ -58,6 +75,20 @@ def _render(ctx: typer.Context, trip_id: int, kind: str, fmt: str, out: str | No
     settings = load_settings_for(ctx)
     with TravelService.open(settings) as service:
         try:
+            notices = preflight(service, Principal.default_admin(), trip_id, kind)
+            if notices:
+                typer.echo(f"Before rendering the {kind} of trip {trip_id}:", err=True)
+                for notice in notices:
+                    typer.echo(f"  - {notice.message}", err=True)
+                if not yes:
+                    if not _interactive():
+                        typer.echo(
+                            "Nothing rendered. Fix the above, or pass --yes to render anyway.", err=True
+                        )
+                        raise typer.Exit(1)
+                    if not typer.confirm("Render anyway?", default=False, err=True):
+                        typer.echo("Nothing rendered.", err=True)
+                        raise typer.Exit(1)
             doc = render(
                 service,
                 Principal.default_admin(),
@@ -78,3 +109,5 @@ def _render(ctx: typer.Context, trip_id: int, kind: str, fmt: str, out: str | No
     size = len(doc.bytes)
     shown = f"{size / 1024:.1f} KiB" if size >= 1024 else f"{size} bytes"
     typer.echo(f"Rendered {doc.kind} v{doc.version} ({doc.format}, {shown}) of trip {trip_id}: {doc.path}")
+    for warning in doc.warnings:
+        typer.echo(f"Warning: {warning}", err=True)

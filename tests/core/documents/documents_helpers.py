@@ -12,6 +12,19 @@ from core.travel import TravelService
 TODAY = date(2027, 1, 15)  # the issue date the tests render with
 HOTELS = {1: "Memmo Alfama", 2: "Avenida Palace", 3: "Four Seasons Ritz"}
 SECRETS = ("SECRET-RATE-77", "P1234567", "Supplier cost note")
+AGENCY = "Blue Compass Travel"
+PROFILE = dict(
+    name=AGENCY,
+    address="12 Rua do Ouro\n1100-060 Lisboa",
+    phone="+351 213 000 111",
+    email="hello@bluecompass.example",
+    website="bluecompass.example",
+)
+
+
+def set_profile(service: TravelService, p: Principal, **changes: object) -> None:
+    """Give the agency a real profile (a new store's is the placeholder "My Agency", never printed)."""
+    service.update_agency(p, **(PROFILE | changes))
 
 
 @dataclass(frozen=True)
@@ -30,7 +43,10 @@ def build_doc_trip(
     client_name: str = "Ana & Rui Silva",
     item_title: str = "Alfama walking tour",
     accepted_tier: int | None = 2,
+    profile: bool = True,
 ) -> DocTrip:
+    if profile:
+        set_profile(service, p)
     client = service.create_client(
         p, name=client_name, email="ana.silva@example.com", address="1 Rua Augusta"
     )
