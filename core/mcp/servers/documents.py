@@ -127,7 +127,7 @@ def _md_header(h: DocumentHeader, extra: list[str]) -> list[str]:
         ("Travellers", ", ".join(h.travelers) or None),
         ("Dates", f"{h.dates} ({h.nights} nights)" if h.dates and h.nights is not None else h.dates),
         ("Destinations", ", ".join(h.destinations) or None),
-        ("Prepared by", f"{h.prepared_by}, {h.agency_name}" if h.prepared_by else h.agency_name),
+        ("Prepared by", ", ".join(x for x in (h.prepared_by, h.agency_name) if x) or None),
     ]
     lines += [f"- **{label}:** {value}" for label, value in facts if value]
     lines += extra
