@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from core.travel._cli_money import register_money
+
 if TYPE_CHECKING:
     from core.security import Principal
     from core.travel import Item, TravelService, TripPlan, WorkflowStatus
@@ -48,6 +50,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(trips_app, name="trips")
     app.add_typer(workflow_app, name="workflow")
     app.command("search")(search)
+    register_money(app)  # payments, tiers: core/travel/_cli_money.py
 
 
 # -------------------------------------------------------------------------------------------------- plumbing
