@@ -368,6 +368,7 @@ def _trip(
     check_in = max(transfer_start.date(), start)
     rate = rng.randrange(180, 650) * 100
     stay_nights = (end - check_in).days
+    hotel_conf = conf()  # drawn in the order the one shared hotel drew them, so the rest of the sample stays
     hotel_notes = ("Breakfast included." if rng.random() < 0.6 else "", f"Rate code {_code(rng, 4)}")
 
     def stay(hotel: Supplier, tier: int, day_id: int | None, chosen: bool) -> dict[str, Any]:
@@ -381,7 +382,7 @@ def _trip(
             start_tz=dest.tz,
             end_local=_local(end, time(11, 0)),
             supplier_id=hotel.id,
-            confirmation_numbers=conf() if chosen else [],
+            confirmation_numbers=hotel_conf if chosen else [],
             status=item_status if chosen else "proposed",
             cost_cents=nightly * stay_nights,
             sell_cents=nightly * stay_nights,
@@ -405,7 +406,7 @@ def _trip(
         tour_day = check_in + timedelta(days=1)
         title = next(d.title for d in days if d.date == tour_day)
         day = service.add_day(p, trip.id, option_id=options[-1].id, date=tour_day, title=title)
-        tour_price = rng.randrange(300, 900) * 100 * max(1, people)
+        tour_price = (rate // 2 + 20_000) * max(1, people)  # no draw: the rest of the sample stays
         items.append(
             dict(
                 day_id=day.id,
