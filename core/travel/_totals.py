@@ -66,7 +66,9 @@ def compute_totals(
     if invoiced_only:
         in_plan = invoiced_items(days, items, options)
     else:
-        in_plan = [i for i in counted_items(days, items, chosen) if i.status != "optional" and i.kind != "note"]
+        in_plan = [
+            i for i in counted_items(days, items, chosen) if i.status != "optional" and i.kind != "note"
+        ]
     counted = [i for i in in_plan if i.currency == trip.currency]
     other = [i.id for i in in_plan if i.currency != trip.currency and i.id is not None]
     cost = sum(i.cost_cents for i in counted)
