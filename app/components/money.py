@@ -6,6 +6,7 @@ and meant for the Itinerary page's money tab.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any, Final
 
@@ -22,6 +23,12 @@ ADD_FORM: Final = PREFIX + "add"  # + "." + trip id
 PAID_ON: Final = PREFIX + "paid_on."  # + payment id
 COMMISSION: Final = PREFIX + "commission."  # + item id
 KINDS = {"deposit": "Deposit", "final": "Final payment", "other": "Other"}
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
+
+
+def plain(text: str) -> str:
+    """Text a person wrote, made safe for a Markdown label or message (every Markdown character escaped)."""
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def _cents(value: float | None) -> int:
@@ -53,7 +60,7 @@ def _mark_paid(payment: PaymentSchedule) -> None:
         assert payment.id is not None
         on = st.session_state.get(f"{PAID_ON}{payment.id}") or date.today()
         deps.travel().mark_paid(deps.principal(), payment.id, paid_on=on)
-        return f"Marked '{payment.description or KINDS[payment.kind]}' received on {when(on)}."
+        return f"Marked '{plain(payment.description or KINDS[payment.kind])}' received on {when(on)}."
 
     action("marking a payment received", run)
 
@@ -62,7 +69,7 @@ def _remove(payment: PaymentSchedule) -> None:
     def run() -> str:
         assert payment.id is not None
         deps.travel().remove_payment(deps.principal(), payment.id)
-        return f"Removed '{payment.description or KINDS[payment.kind]}' from the schedule."
+        return f"Removed '{plain(payment.description or KINDS[payment.kind])}' from the schedule."
 
     action("removing a payment", run)
 
@@ -73,7 +80,7 @@ def _commission(item: Item) -> None:
         received = bool(st.session_state.get(f"{COMMISSION}{item.id}"))
         status = "received" if received else "expected"
         deps.travel().update_item(deps.principal(), item.id, commission_status=status)
-        return f"Commission on '{item.title}' marked {status}."
+        return f"Commission on '{plain(item.title)}' marked {status}."
 
     action("updating a commission", run)
 
@@ -88,6 +95,13 @@ def _totals(plan: TripPlan) -> None:
     m[1].metric(f"Scheduled ({cur})", amount(t.scheduled_cents))
     m[2].metric(f"Received ({cur})", amount(t.paid_cents))
     m[3].metric(f"Balance due ({cur})", amount(t.balance_due_cents))
+    live = [o for o in plan.options if o.status != "archived" and o.id is not None]
+    if live and not any(o.status == "accepted" for o in live):
+        each = ", ".join(f"{plain(o.label)} {money(_tier_total(plan, o.id or 0), cur)}" for o in live)
+        st.caption(
+            f"The client has not chosen a tier yet, so the trip total counts the shared plan only. Each tier: "
+            f"{each}."
+        )
     if t.unscheduled_balance_cents > 0 and plan.payments:
         st.caption(f"{money(t.unscheduled_balance_cents, cur)} of the trip total is not in the schedule yet.")
 
@@ -136,19 +150,24 @@ def _schedule_form(plan: TripPlan) -> None:
         st.caption("The final payment is the trip total minus the deposit.")
         slots: dict[str, Any] = {}
         option_id: int | None = None
+        base = plan.totals.client_total_cents
         if live and accepted is None:
-            labels = {o.id: f"{o.label} ({money(_tier_total(plan, o.id), trip.currency)})" for o in live}
-            ids = list(labels)
+            totals = {o.id: _tier_total(plan, o.id) for o in live if o.id is not None}
+            ids = list(totals)
+            default = min(1, len(ids) - 1)  # Signature, the tier most clients choose
             option_id = st.selectbox(
                 "Price of tier",
                 ids,
-                index=min(1, len(ids) - 1),
-                format_func=lambda i: labels[i],
+                index=default,
+                format_func=lambda i: (
+                    f"{next(o.label for o in live if o.id == i)} ({money(totals[i], trip.currency)})"
+                ),
                 help="The client has not chosen a tier yet: the schedule is priced on this one.",
             )
+            base = totals[ids[default]]
         slots["option"] = st.empty()
         c = st.columns(3)
-        suggested = round(plan.totals.client_total_cents * 0.3) / 100
+        suggested = round(base * 0.3) / 100  # 30% of the total
         deposit = c[0].number_input(
             f"Deposit ({trip.currency})", min_value=0.0, value=float(suggested), step=100.0, format="%.2f"
         )
@@ -182,7 +201,7 @@ def _schedule_form(plan: TripPlan) -> None:
             else:
                 action(
                     "scheduling payments",
-                    lambda: f"Scheduled the deposit and the final payment of '{trip.name}'.",
+                    lambda: f"Scheduled the deposit and the final payment of '{plain(trip.name)}'.",
                 )
                 st.rerun()
 
@@ -222,7 +241,7 @@ def _add_form(plan: TripPlan) -> None:
             except RecordInvalid as e:
                 _slot_errors(e, slots, {"amount_cents": "amount", "due_date": "due"})
             else:
-                action("adding a payment", lambda: f"Added '{fields['description']}' to the schedule.")
+                action("adding a payment", lambda: f"Added '{plain(fields['description'])}' to the schedule.")
                 st.rerun()
 
 

@@ -13,6 +13,7 @@ import streamlit as st
 from app import deps
 from app.components.feedback import action
 from app.components.formatting import money
+from app.components.money import plain
 from core.travel import ItineraryOption, RecordInvalid
 
 PREFIX: Final = "tiers."  # session-state keys of this bar start with it
@@ -25,7 +26,7 @@ ALL = 0  # the "All tiers" choice
 def _ensure(trip_id: int) -> None:
     def run() -> str:
         options = deps.travel().ensure_tiers(deps.principal(), trip_id)
-        return f"Added the tiers: {', '.join(o.label for o in options)}."
+        return f"Added the tiers: {', '.join(plain(o.label) for o in options)}."
 
     action("adding tiers", run)
 
@@ -35,7 +36,7 @@ def _copy(option: ItineraryOption) -> None:
         assert option.id is not None
         new = deps.travel().copy_option(deps.principal(), option.id)
         st.session_state[f"{PICK}{option.trip_id}"] = new.id
-        return f"Copied '{option.label}' to a new tier, '{new.label}'."
+        return f"Copied '{plain(option.label)}' to a new tier, '{plain(new.label)}'."
 
     action("copying a tier", run)
 
@@ -44,7 +45,7 @@ def _accept(option: ItineraryOption) -> None:
     def run() -> str:
         assert option.id is not None
         deps.travel().accept_option(deps.principal(), option.id)
-        return f"The client chose '{option.label}': the other tiers are archived."
+        return f"The client chose '{plain(option.label)}': the other tiers are archived."
 
     action("accepting a tier", run)
 
@@ -54,12 +55,12 @@ def _remove(option: ItineraryOption) -> None:
         assert option.id is not None
         if not st.session_state.get(f"{CONFIRM_REMOVE}{option.id}"):
             raise RecordInvalid(
-                f"Tick “Yes, remove '{option.label}'” first: removing a tier deletes its own days and items.",
+                f"Tick “Yes, remove '{plain(option.label)}'” first: removing a tier deletes its own days and items.",
                 problems={"confirm": "not ticked"},
             )
         deps.travel().remove_option(deps.principal(), option.id)
         st.session_state[f"{PICK}{option.trip_id}"] = ALL
-        return f"Removed the tier '{option.label}' with its own days and items."
+        return f"Removed the tier '{plain(option.label)}' with its own days and items."
 
     action("removing a tier", run)
 
@@ -78,7 +79,9 @@ def _rename_form(option: ItineraryOption) -> None:
             except RecordInvalid as e:
                 slot.error(str(e), icon=":material/error:")
             else:
-                action("renaming a tier", lambda: f"Renamed '{option.label}' to '{label.strip()}'.")
+                action(
+                    "renaming a tier", lambda: f"Renamed '{plain(option.label)}' to '{plain(label.strip())}'."
+                )
                 st.rerun()
 
 
@@ -108,7 +111,7 @@ def tier_bar(trip_id: int) -> int | None:
             return "All tiers"
         o = by_id[i]
         mark = {"accepted": " ✓", "archived": " (archived)"}.get(o.status, "")
-        return f"{o.label}{mark} · {money(totals[i], currency)}"
+        return f"{plain(o.label)}{mark} · {money(totals[i], currency)}"
 
     chosen = st.segmented_control("Tier", [ALL, *by_id], format_func=label, key=key)
     if chosen in (None, ALL):
@@ -139,7 +142,7 @@ def tier_bar(trip_id: int) -> int | None:
         )
         with st.popover("Remove", icon=":material/delete:"):
             st.checkbox(
-                f"Yes, remove '{option.label}' with its own days and items",
+                f"Yes, remove '{plain(option.label)}' with its own days and items",
                 key=f"{CONFIRM_REMOVE}{option.id}",
             )
             st.button("Remove tier", key=f"{PREFIX}remove.{option.id}", on_click=_remove, args=(option,))

@@ -168,3 +168,9 @@ def test_the_money_page_on_an_empty_data_folder_says_what_to_do(empty_env: AppEn
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT_S).run()
     assert problems(at) == []
     assert any("travelops demo seed" in t for t in texts(at.info))
+
+
+def test_names_people_typed_are_escaped_before_they_reach_a_markdown_label() -> None:
+    assert money.plain("Honeymoon [VIP](https://x.example) :red[!]") == (
+        r"Honeymoon \[VIP\]\(https\:\/\/x\.example\) \:red\[\!\]".replace(r"\/", "/")
+    )
