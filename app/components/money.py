@@ -114,14 +114,15 @@ def _payments(plan: TripPlan) -> None:
     for payment in plan.payments:
         assert payment.id is not None
         with st.container(border=True):
-            c = st.columns([3, 2, 2, 2, 2, 1], vertical_alignment="center")
+            c = st.columns([3, 2, 2, 2, 2, 2], vertical_alignment="center")
             c[0].markdown(f"**{KINDS[payment.kind]}**")
-            if payment.description:
+            if payment.description and payment.description != KINDS[payment.kind]:
                 c[0].text(payment.description)  # typed by a person: text, never Markdown
             c[1].markdown(f"due {when(payment.due_date)}")
             c[2].markdown(money(payment.amount_cents, cur))
             if payment.paid:
-                c[3].markdown(f":green-badge[received {when(payment.paid_on)}]")
+                received = f"{payment.paid_on:%d %b %Y}" if payment.paid_on else ""
+                c[3].markdown(f":green-badge[received {received}]")
             else:
                 overdue = payment.due_date < date.today()
                 c[3].markdown(":red-badge[overdue]" if overdue else ":blue-badge[due]")
@@ -217,7 +218,7 @@ def _add_form(plan: TripPlan) -> None:
     assert trip.id is not None
     with st.form(f"{ADD_FORM}.{trip.id}", clear_on_submit=True):
         st.markdown("**Add a payment**")
-        c = st.columns(4)
+        c = [*st.columns(2), *st.columns(2)]
         value = c[0].number_input(
             f"Amount ({trip.currency})", min_value=0.0, value=0.0, step=50.0, format="%.2f"
         )
