@@ -20,7 +20,12 @@ tz_nonexistent_time         warning  a local time falls in a daylight-saving gap
 tz_place_mismatch           warning  an item's zone disagrees with the usual zone of its place (non-flights)
 currency_mismatch           info     an item is priced in another currency than the trip (left out of totals)
 payment_overdue             warning  a client payment is past due and not marked paid
+sold_below_cost             warning  an item's sell price is below its cost
+no_payment_schedule         warning  a confirmed or in-progress trip has no client payment scheduled
+no_travelers                warning  a trip (not cancelled) has nobody in its party
 =========================== ======== =========================================================================
+
+Items of an archived option (a tier the client did not choose) are not checked: they will not happen.
 """
 
 from __future__ import annotations
@@ -57,13 +62,16 @@ def _when(item: Item) -> str:
 
 
 def _live(plan: TripPlan) -> list[tuple[Item, int | None]]:
-    """Items that count (not cancelled, not notes) with the option their day belongs to (None = shared)."""
+    """Items that count (not cancelled, not notes, not in an archived option) with the option their day
+    belongs to (None = shared)."""
     option_of_day = {d.day.id: d.day.option_id for d in plan.days}
-    return [
-        (i, option_of_day.get(i.day_id) if i.day_id is not None else None)
-        for i in plan.items()
-        if i.status != "cancelled" and i.kind != "note"
-    ]
+    archived = {o.id for o in plan.options if o.status == "archived"}
+    out: list[tuple[Item, int | None]] = []
+    for item in plan.items():
+        option = option_of_day.get(item.day_id) if item.day_id is not None else None
+        if item.status != "cancelled" and item.kind != "note" and (option is None or option not in archived):
+            out.append((item, option))
+    return out
 
 
 def check_overlaps(plan: TripPlan, today: date) -> Iterator[Flag]:
@@ -276,6 +284,38 @@ def check_payments(plan: TripPlan, today: date) -> Iterator[Flag]:
             )
 
 
+def check_money(plan: TripPlan, today: date) -> Iterator[Flag]:
+    for item, _ in _live(plan):
+        if item.sell_cents < item.cost_cents:
+            yield Flag(
+                item_id=item.id,
+                severity="warning",
+                code="sold_below_cost",
+                message=f"'{item.title}' sells for {format_money(item.sell_cents, item.currency)} but costs "
+                f"{format_money(item.cost_cents, item.currency)}: the agency loses "
+                f"{format_money(item.cost_cents - item.sell_cents, item.currency)}. Check the sell price.",
+            )
+    if plan.trip.status in ("confirmed", "in_progress") and not plan.payments:
+        yield Flag(
+            item_id=None,
+            severity="warning",
+            code="no_payment_schedule",
+            message=f"The trip is {plan.trip.status.replace('_', ' ')} but no client payment is scheduled. "
+            "Schedule the deposit and the final payment (Money, or travelops payments schedule).",
+        )
+
+
+def check_party(plan: TripPlan, today: date) -> Iterator[Flag]:
+    if plan.trip.status != "cancelled" and not plan.travelers:
+        yield Flag(
+            item_id=None,
+            severity="warning",
+            code="no_travelers",
+            message="Nobody travels on this trip yet: add the client's travelers to its party, so passports "
+            "and documents can be checked.",
+        )
+
+
 CHECKS: tuple[Callable[[TripPlan, date], Iterator[Flag]], ...] = (
     check_overlaps,
     check_dates,
@@ -284,6 +324,8 @@ CHECKS: tuple[Callable[[TripPlan, date], Iterator[Flag]], ...] = (
     check_time_zones,
     check_currency,
     check_payments,
+    check_money,
+    check_party,
 )
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from core.travel._models import Day, Item, ItineraryOption, PaymentSchedule, Trip
 from core.travel._results import TripTotals
 
-__all__ = ["compute_totals", "counted_items"]
+__all__ = ["compute_totals", "counted_items", "invoiced_items"]
 
 
 def chosen_option(options: Sequence[ItineraryOption], option_id: int | None) -> int | None:
@@ -31,6 +31,21 @@ def counted_items(days: Sequence[Day], items: Sequence[Item], option_id: int | N
     return out
 
 
+def invoiced_items(
+    days: Sequence[Day], items: Sequence[Item], options: Sequence[ItineraryOption]
+) -> list[Item]:
+    """What an invoice bills (the rule, named once): an item of the trip's plan (shared, unscheduled, or the
+    accepted tier's days) that is **booked**, or that is **proposed** once the client has accepted a tier.
+    Optional, cancelled and note items never; nothing proposed while no tier is accepted; nothing of a
+    tier the client did not choose."""
+    accepted = next((o.id for o in options if o.status == "accepted"), None)
+    return [
+        i
+        for i in counted_items(days, items, accepted)
+        if i.kind != "note" and (i.status == "booked" or (accepted is not None and i.status == "proposed"))
+    ]
+
+
 def compute_totals(
     trip: Trip,
     days: Sequence[Day],
@@ -40,11 +55,20 @@ def compute_totals(
     *,
     option_id: int | None = None,
     today: date | None = None,
+    invoiced_only: bool = False,
 ) -> TripTotals:
-    """See ``TripTotals`` for what each figure means. Optional items are not part of the price."""
+    """See ``TripTotals`` for what each figure means. Optional items are not part of the price.
+
+    ``invoiced_only``: count only what the invoice bills (``invoiced_items``: booked items, and proposed
+    ones of the accepted tier's plan); ``option_id`` is then ignored."""
     assert trip.id is not None
-    chosen = chosen_option(options, option_id)
-    in_plan = [i for i in counted_items(days, items, chosen) if i.status != "optional" and i.kind != "note"]
+    chosen = chosen_option(options, None if invoiced_only else option_id)
+    if invoiced_only:
+        in_plan = invoiced_items(days, items, options)
+    else:
+        in_plan = [
+            i for i in counted_items(days, items, chosen) if i.status != "optional" and i.kind != "note"
+        ]
     counted = [i for i in in_plan if i.currency == trip.currency]
     other = [i.id for i in in_plan if i.currency != trip.currency and i.id is not None]
     cost = sum(i.cost_cents for i in counted)

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from core.travel._cli_money import register_money
+
 if TYPE_CHECKING:
     from core.security import Principal
     from core.travel import Item, TravelService, TripPlan, WorkflowStatus
@@ -51,6 +53,7 @@ def register(app: typer.Typer) -> None:
     from core.travel._cli_agency import register_agency
 
     register_agency(app)
+    register_money(app)  # payments, tiers: core/travel/_cli_money.py
 
 
 # -------------------------------------------------------------------------------------------------- plumbing

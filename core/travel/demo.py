@@ -1,6 +1,7 @@
 """The demo travel agency: ``seed_demo_agency(settings)`` fills ``<data_dir>/travel.db`` with an agency.
 
-It is ``core.travel.fixtures.build_sample_agency`` at demo size (3 agents, 40 households with their
+It is "Atlas & Tide Travel" (``DEMO_AGENCY``, set when the agency still has the placeholder profile) with
+``core.travel.fixtures.build_sample_agency`` at demo size (3 agents, 40 households with their
 travelers, 60 trips in every status and at every workflow step, with items, money and payment schedules), the
 same code the tests build their stores with, as datasette's fixtures serve both its demo and its tests::
 
@@ -36,13 +37,20 @@ from core.travel._services import TravelService
 from core.travel.fixtures import build_sample_agency
 from core.travel.workflow import Workflow
 
-__all__ = ["DEMO_TAG", "DemoReport", "demo_client_ref", "demo_trip_ref", "seed_demo_agency"]
+__all__ = ["DEMO_AGENCY", "DEMO_TAG", "DemoReport", "demo_client_ref", "demo_trip_ref", "seed_demo_agency"]
 
 DEMO_TAG = "demo"
 DEMO_CLIENTS = 40
 DEMO_AGENTS = 3
 DEMO_TRIPS_PER_CLIENT = 1.5
 _DOCUMENT_FORMAT = "html"
+DEMO_AGENCY: dict[str, str] = {  # the demo's profile, so its documents are not signed "My Agency"
+    "name": "Atlas & Tide Travel",
+    "address": "14 Harbor Street, Suite 300\nBoston, MA 02110",
+    "phone": "+1 617 555 0142",
+    "email": "hello@atlasandtide.example",
+    "website": "https://atlasandtide.example",
+}
 _KINDS_BY_STATUS: dict[str, tuple[str, ...]] = {
     "planning": ("proposal",),
     "confirmed": ("itinerary", "invoice"),
@@ -126,6 +134,8 @@ def seed_demo_agency(
         with service.atomic():  # the check and the seed in one write transaction: two seeds cannot race
             created = service.find_by_external_id(me, "client", demo_client_ref(0)) is None
             if created:
+                if service.get_agency(me).is_placeholder:  # an agency's own profile is never overwritten
+                    service.update_agency(me, **DEMO_AGENCY)
                 agency = build_sample_agency(
                     service,
                     me,

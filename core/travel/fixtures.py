@@ -2,8 +2,10 @@
 
 ``build_sample_agency(service, principal, clients=5, seed=1, anchor=date(2026, 11, 26))`` creates households
 with travelers and passports, suppliers, and about 1.5 trips per client across every status, each with days,
-timed items (flights, transfers, hotel, activities) in the right time zones, money, itinerary options, a
-payment schedule and (optionally) workflow progress. The same ``seed`` and ``anchor`` give the same agency;
+timed items (flights, transfers, hotel, activities) in the right time zones, money, three proposal tiers that
+really differ (Essential, Signature, Ultimate: each its own hotel at its own price, Ultimate a private tour
+too; a booked trip has Signature accepted and the others archived), a deposit and final payment and
+(optionally) workflow progress. The same ``seed`` and ``anchor`` give the same agency;
 ``anchor`` (default: today) is the "now" the trips are placed around, so a demo seeded today has upcoming
 trips.
 
@@ -23,282 +25,49 @@ from zoneinfo import ZoneInfo
 
 from core.security import Principal
 from core.travel._models import Client, Supplier, Traveler, Trip, User
+from core.travel._sample_data import (
+    AGENT_NAMES as _AGENT_NAMES,
+)
+from core.travel._sample_data import (
+    AIRLINES as _AIRLINES,
+)
+from core.travel._sample_data import (
+    DESTINATIONS,
+    Destination,
+)
+from core.travel._sample_data import (
+    FIRST as _FIRST,
+)
+from core.travel._sample_data import (
+    HOMES as _HOMES,
+)
+from core.travel._sample_data import (
+    INTERESTS as _INTERESTS,
+)
+from core.travel._sample_data import (
+    LAST as _LAST,
+)
+from core.travel._sample_data import (
+    LEADS as _LEADS,
+)
+from core.travel._sample_data import (
+    MEALS as _MEALS,
+)
+from core.travel._sample_data import (
+    STATUS_CYCLE as _STATUS_CYCLE,
+)
+from core.travel._sample_data import (
+    THEMES as _THEMES,
+)
 from core.travel._services import TravelService
 from core.travel.workflow import STEPS, Workflow
 
 __all__ = ["DESTINATIONS", "SampleAgency", "build_sample_agency"]
 
 
-@dataclass(frozen=True)
-class _Destination:
-    city: str
-    country: str
-    tz: str
-    airport: str
-    flight_hours: float  # from the US east coast, door to door on the ticket
-    hotels: tuple[str, ...]
-    activities: tuple[str, ...]
-    free: tuple[str, ...]
-    nearby: str
-
-
-DESTINATIONS: tuple[_Destination, ...] = (
-    _Destination(
-        "Lisbon",
-        "PT",
-        "Europe/Lisbon",
-        "LIS",
-        7.0,
-        ("Avenida Palace", "Memmo Alfama", "Bairro Alto Hotel"),
-        ("Alfama walking tour", "Belém and Jerónimos Monastery", "Fado dinner", "Time Out Market food tour"),
-        ("Sunset at Miradouro da Senhora do Monte", "LX Factory stroll"),
-        "Sintra",
-    ),
-    _Destination(
-        "Porto",
-        "PT",
-        "Europe/Lisbon",
-        "OPO",
-        7.5,
-        ("The Yeatman", "Torel Avantgarde", "Pestana Vintage"),
-        ("Douro Valley wine tour", "Port cellar tasting", "Livraria Lello visit", "Cooking class"),
-        ("Ribeira riverside walk", "Jardins do Palácio de Cristal"),
-        "Douro Valley",
-    ),
-    _Destination(
-        "Rome",
-        "IT",
-        "Europe/Rome",
-        "FCO",
-        8.5,
-        ("Hotel de Russie", "Hotel Artemide", "Hotel Campo de' Fiori"),
-        ("Colosseum underground tour", "Vatican Museums early entry", "Trastevere food tour", "Pasta class"),
-        ("Pantheon visit", "Gianicolo sunset"),
-        "Tivoli",
-    ),
-    _Destination(
-        "Florence",
-        "IT",
-        "Europe/Rome",
-        "FLR",
-        10.5,
-        ("Hotel Lungarno", "Portrait Firenze", "Hotel Brunelleschi"),
-        ("Uffizi guided visit", "Chianti vineyard day", "Duomo climb", "Leather workshop"),
-        ("Piazzale Michelangelo sunset", "Santo Spirito market"),
-        "Siena",
-    ),
-    _Destination(
-        "Paris",
-        "FR",
-        "Europe/Paris",
-        "CDG",
-        7.5,
-        ("Le Bristol", "Hotel des Grands Boulevards", "Hotel Providence"),
-        ("Louvre highlights tour", "Seine dinner cruise", "Montmartre walk", "Versailles day trip"),
-        ("Canal Saint-Martin walk", "Luxembourg Gardens picnic"),
-        "Versailles",
-    ),
-    _Destination(
-        "Barcelona",
-        "ES",
-        "Europe/Madrid",
-        "BCN",
-        8.0,
-        ("Hotel Arts", "Casa Bonay", "Hotel Neri"),
-        ("Sagrada Família tour", "Tapas crawl in El Born", "Montserrat excursion", "Park Güell visit"),
-        ("Barceloneta beach morning", "Bunkers del Carmel viewpoint"),
-        "Montserrat",
-    ),
-    _Destination(
-        "Kyoto",
-        "JP",
-        "Asia/Tokyo",
-        "KIX",
-        14.5,
-        ("The Ritz-Carlton Kyoto", "Hotel The Mitsui", "Ace Hotel Kyoto"),
-        ("Fushimi Inari at dawn", "Tea ceremony", "Arashiyama bamboo grove tour", "Nishiki market food walk"),
-        ("Philosopher's Path walk", "Kamo River evening stroll"),
-        "Nara",
-    ),
-    _Destination(
-        "Reykjavik",
-        "IS",
-        "Atlantic/Reykjavik",
-        "KEF",
-        5.5,
-        ("Hotel Borg", "The Reykjavik EDITION", "Center Hotels Plaza"),
-        ("Golden Circle tour", "Blue Lagoon soak", "Northern lights hunt", "Whale watching"),
-        ("Hallgrímskirkja and Sun Voyager walk", "Grótta lighthouse sunset"),
-        "Vik",
-    ),
-    _Destination(
-        "Marrakech",
-        "MA",
-        "Africa/Casablanca",
-        "RAK",
-        8.0,
-        ("La Mamounia", "Riad Kniza", "Royal Mansour"),
-        ("Medina guided walk", "Atlas Mountains day trip", "Hammam and spa", "Cooking class in a riad"),
-        ("Jemaa el-Fnaa at dusk", "Cyber Park garden"),
-        "Ourika Valley",
-    ),
-    _Destination(
-        "Cusco",
-        "PE",
-        "America/Lima",
-        "CUZ",
-        10.0,
-        ("Belmond Monasterio", "Palacio del Inka", "Casa Cartagena"),
-        ("Machu Picchu guided visit", "Sacred Valley tour", "Rainbow Mountain hike", "Andean cooking class"),
-        ("San Pedro market visit", "San Blas neighbourhood walk"),
-        "Sacred Valley",
-    ),
-    _Destination(
-        "Santorini",
-        "GR",
-        "Europe/Athens",
-        "JTR",
-        12.0,
-        ("Canaves Oia", "Grace Hotel", "Katikies"),
-        ("Caldera sailing cruise", "Winery tour", "Akrotiri excavations", "Oia sunset dinner"),
-        ("Fira to Oia clifftop hike", "Red Beach swim"),
-        "Oia",
-    ),
-    _Destination(
-        "Cape Town",
-        "ZA",
-        "Africa/Johannesburg",
-        "CPT",
-        16.0,
-        ("The Silo Hotel", "Ellerman House", "Cape Grace"),
-        ("Table Mountain cableway", "Cape Point tour", "Winelands day", "Robben Island visit"),
-        ("Sea Point promenade walk", "Kirstenbosch garden picnic"),
-        "Stellenbosch",
-    ),
-)
-
-_FIRST = (
-    "Ana",
-    "João",
-    "Maria",
-    "Liam",
-    "Olivia",
-    "Noah",
-    "Emma",
-    "Sofia",
-    "Mateo",
-    "Chloé",
-    "Yuki",
-    "Hiro",
-    "Amara",
-    "Kwame",
-    "Priya",
-    "Arjun",
-    "Elena",
-    "Luca",
-    "Ingrid",
-    "Sven",
-    "Fatima",
-    "Omar",
-    "Grace",
-    "Daniel",
-    "Zoë",
-    "Siobhan",
-    "Aoife",
-    "Ravi",
-    "Mei",
-    "Carlos",
-    "Lucía",
-    "Hannah",
-    "Ethan",
-    "Nadia",
-    "Tomás",
-    "Isabel",
-)
-_LAST = (
-    "Silva",
-    "Santos",
-    "O'Brien",
-    "Nguyen",
-    "García",
-    "Müller",
-    "Rossi",
-    "Kowalski",
-    "Tanaka",
-    "Okafor",
-    "Patel",
-    "Johansson",
-    "Haddad",
-    "Murphy",
-    "Chen",
-    "Dubois",
-    "Fernández",
-    "Novak",
-    "Andersen",
-    "Mensah",
-    "Kim",
-    "Costa",
-    "Schmidt",
-    "Moreau",
-    "Ferreira",
-    "Lindqvist",
-    "Byrne",
-    "Ibrahim",
-    "Sato",
-    "Romano",
-)
-_HOMES = (
-    ("New York", "America/New_York", "JFK", "+1 212"),
-    ("Boston", "America/New_York", "BOS", "+1 617"),
-    ("Toronto", "America/Toronto", "YYZ", "+1 416"),
-    ("Washington", "America/New_York", "IAD", "+1 202"),
-    ("Miami", "America/New_York", "MIA", "+1 305"),
-)
-_INTERESTS = (
-    "food",
-    "wine",
-    "art",
-    "history",
-    "hiking",
-    "beaches",
-    "architecture",
-    "photography",
-    "music",
-    "design",
-)
-_MEALS = (None, None, None, "vegetarian", "gluten-free", "pescatarian", "halal", "no shellfish")
-_LEADS = ("referral", "website", "instagram", "repeat client", "travel show", "newsletter")
-_AIRLINES = (
-    ("TAP Air Portugal", "TP"),
-    ("Delta Air Lines", "DL"),
-    ("Air France", "AF"),
-    ("ITA Airways", "AZ"),
-)
-_AGENT_NAMES = (
-    ("Marta", "Reis"),
-    ("David", "Okonkwo"),
-    ("Sara", "Lindgren"),
-    ("Kenji", "Watanabe"),
-    ("Ines", "Duarte"),
-)
-_THEMES = (
-    "Anniversary in",
-    "Family week in",
-    "Food and wine in",
-    "Slow days in",
-    "Culture trip to",
-    "Spring in",
-)
-_STATUS_CYCLE = (
-    "planning",
-    "confirmed",
-    "planning",
-    "completed",
-    "in_progress",
-    "confirmed",
-    "planning",
-    "cancelled",
-)
+_TIER_RATES = {1: 1.0, 2: 1.6, 3: 2.4}  # nightly rate of each tier's hotel, times the trip's base rate
+_TIER_ROOMS = {1: "Classic double", 2: "Deluxe room", 3: "Suite"}
+_CHOSEN_TIER = 2  # booked trips: the client chose Signature
 
 
 @dataclass
@@ -380,16 +149,20 @@ def build_sample_agency(
         client = out.clients[n % len(out.clients)]
         party = [t for t in out.travelers if t.client_id == client.id]
         destination = DESTINATIONS[rng.randrange(len(DESTINATIONS))]
-        hotel_name = rng.choice(destination.hotels)
-        if hotel_name not in hotel_suppliers:
-            hotel_suppliers[hotel_name] = service.create_supplier(
-                principal,
-                name=hotel_name,
-                kind="hotel",
-                commission_rate=0.1,
-                email=f"res@{_ascii(hotel_name)}.example",
-            )
-            out.suppliers.append(hotel_suppliers[hotel_name])
+        first = rng.randrange(len(destination.hotels))  # one hotel per tier, from this one on
+        hotels: list[Supplier] = []
+        for k in range(len(destination.hotels)):
+            hotel_name = destination.hotels[(first + k) % len(destination.hotels)]
+            if hotel_name not in hotel_suppliers:
+                hotel_suppliers[hotel_name] = service.create_supplier(
+                    principal,
+                    name=hotel_name,
+                    kind="hotel",
+                    commission_rate=0.1,
+                    email=f"res@{_ascii(hotel_name)}.example",
+                )
+                out.suppliers.append(hotel_suppliers[hotel_name])
+            hotels.append(hotel_suppliers[hotel_name])
         trip = _trip(
             service,
             principal,
@@ -398,7 +171,7 @@ def build_sample_agency(
             client,
             party,
             destination,
-            hotel_suppliers[hotel_name],
+            hotels,
             airlines,
             transfers,
             guides,
@@ -497,8 +270,8 @@ def _trip(
     n: int,
     client: Client,
     party: list[Traveler],
-    dest: _Destination,
-    hotel: Supplier,
+    dest: Destination,
+    hotels: list[Supplier],
     airlines: list[Supplier],
     transfers: Supplier,
     guides: Supplier,
@@ -507,9 +280,7 @@ def _trip(
     today: date,
     issues: bool,
 ) -> Trip:
-    assert (
-        client.id is not None and hotel.id is not None and transfers.id is not None and guides.id is not None
-    )
+    assert client.id is not None and transfers.id is not None and guides.id is not None
     status = _STATUS_CYCLE[n % len(_STATUS_CYCLE)]
     nights = rng.randrange(4, 10)
     if status == "completed":
@@ -539,11 +310,11 @@ def _trip(
         notes=rng.choice(("", "Surprise element for the anniversary dinner.", "Needs connecting rooms.", "")),
     )
     assert trip.id is not None
-    if status != "cancelled":
-        for tier in (1, 2, 3):
-            service.add_option(
-                p, trip.id, tier=tier, status="accepted" if booked_status(status) and tier == 2 else "sent"
-            )
+    options = (
+        [service.add_option(p, trip.id, tier=tier, status="sent") for tier in (1, 2, 3)]
+        if status != "cancelled"
+        else []
+    )
     days = service.ensure_days(p, trip.id)
     day_of = {d.date: d.id for d in days}
     booked = booked_status(status)
@@ -581,7 +352,7 @@ def _trip(
         dict(
             day_id=day_of.get(transfer_start.date(), day_of[start]),
             kind="transfer",
-            title=f"Private transfer {dest.airport} → {hotel.name}",
+            title=f"Private transfer {dest.airport} → your hotel",
             place_name=f"{dest.airport}, {dest.city}",
             start_local=transfer_start,
             start_tz=dest.tz,
@@ -597,9 +368,13 @@ def _trip(
     check_in = max(transfer_start.date(), start)
     rate = rng.randrange(180, 650) * 100
     stay_nights = (end - check_in).days
-    items.append(
-        dict(
-            day_id=day_of[check_in],
+    hotel_conf = conf()  # drawn in the order the one shared hotel drew them, so the rest of the sample stays
+    hotel_notes = ("Breakfast included." if rng.random() < 0.6 else "", f"Rate code {_code(rng, 4)}")
+
+    def stay(hotel: Supplier, tier: int, day_id: int | None, chosen: bool) -> dict[str, Any]:
+        nightly = round(rate * _TIER_RATES[tier])
+        return dict(
+            day_id=day_id,
             kind="hotel",
             title=f"{hotel.name}, {stay_nights} nights",
             place_name=f"{hotel.name}, {dest.city}",
@@ -607,18 +382,49 @@ def _trip(
             start_tz=dest.tz,
             end_local=_local(end, time(11, 0)),
             supplier_id=hotel.id,
-            confirmation_numbers=conf(),
-            status=item_status,
-            cost_cents=rate * stay_nights,
-            sell_cents=rate * stay_nights,
+            confirmation_numbers=hotel_conf if chosen else [],
+            status=item_status if chosen else "proposed",
+            cost_cents=nightly * stay_nights,
+            sell_cents=nightly * stay_nights,
             commission_rate=0.1,
-            commission_status=("received" if status == "completed" else "expected"),
+            commission_status=("received" if status == "completed" and chosen else "expected"),
             deposit_due=start - timedelta(days=60),
             final_payment_due=start - timedelta(days=30),
-            client_notes="Breakfast included." if rng.random() < 0.6 else "",
-            internal_notes=f"Rate code {_code(rng, 4)}",
+            client_notes=hotel_notes[0],
+            internal_notes=hotel_notes[1],
+            details={"room": _TIER_ROOMS[tier], "board": "breakfast" if hotel_notes[0] else "room only"},
         )
-    )
+
+    if not options:  # a cancelled trip kept its one plan
+        items.append(stay(hotels[0], 2, day_of[check_in], True))
+    for option, hotel in zip(options, hotels, strict=False):  # each tier its own hotel (none if cancelled)
+        assert option.id is not None
+        title = next(d.title for d in days if d.date == check_in)
+        day = service.add_day(p, trip.id, option_id=option.id, date=check_in, title=title)
+        items.append(stay(hotel, option.tier, day.id, chosen=booked and option.tier == _CHOSEN_TIER))
+    if options:  # the top tier adds a private tour the day after check-in
+        tour_day = check_in + timedelta(days=1)
+        title = next(d.title for d in days if d.date == tour_day)
+        day = service.add_day(p, trip.id, option_id=options[-1].id, date=tour_day, title=title)
+        tour_price = (rate // 2 + 20_000) * max(1, people)  # no draw: the rest of the sample stays
+        items.append(
+            dict(
+                day_id=day.id,
+                kind="activity",
+                title=f"Private guided day: {dest.nearby}",
+                place_name=f"{dest.nearby}, {dest.city}",
+                start_local=_local(tour_day, time(14, 0)),
+                start_tz=dest.tz,
+                end_local=_local(tour_day, time(16, 30)),
+                supplier_id=guides.id,
+                status="proposed",
+                cost_cents=tour_price,
+                sell_cents=round(tour_price * 1.25),
+                commission_rate=0.15,
+                commission_status="expected",
+                client_notes="Private guide and car, just for your party.",
+            )
+        )
     missing_done = False
     for offset in range(1, nights):
         day = start + timedelta(days=offset)
@@ -668,8 +474,8 @@ def _trip(
         dict(
             day_id=day_of[end],
             kind="transfer",
-            title=f"Private transfer {hotel.name} → {dest.airport}",
-            place_name=f"{hotel.name}, {dest.city}",
+            title=f"Private transfer hotel → {dest.airport}",
+            place_name=dest.city,
             start_local=back - timedelta(hours=3),
             start_tz=dest.tz,
             end_local=back - timedelta(hours=2),
@@ -702,30 +508,27 @@ def _trip(
     items.append(dict(kind="note", title=f"Ideas: {rng.choice(dest.free)}", client_notes="If time allows."))
     service.add_items(p, trip.id, [{**i, "currency": currency} for i in items])
 
-    total = service.trip_totals(p, trip.id, today=today).client_total_cents
+    signature = next((o for o in options if o.tier == _CHOSEN_TIER), None)
+    if booked and signature is not None and signature.id is not None:
+        service.accept_option(p, signature.id)  # the client chose Signature; the other tiers are archived
+    chosen = signature.id if signature is not None else None
+    total = service.trip_totals(p, trip.id, option_id=chosen, today=today).client_total_cents
     if status != "cancelled" and total > 0:
-        deposit = round(total * 0.3)
         deposit_due = start - timedelta(days=90) if booked else today + timedelta(days=14)
         balance_due = max(start - timedelta(days=45), deposit_due)
-        service.add_payment(
+        deposit, final = service.schedule_payments(
             p,
             trip.id,
-            due_date=deposit_due,
-            amount_cents=deposit,
-            description="Deposit (30%)",
-            paid=booked,
-            paid_on=deposit_due if booked else None,
+            deposit_cents=round(total * 0.3),
+            deposit_due=deposit_due,
+            final_due=balance_due,
+            option_id=chosen,
         )
-        balance_paid = booked and balance_due <= today
-        service.add_payment(
-            p,
-            trip.id,
-            due_date=balance_due,
-            amount_cents=total - deposit,
-            description="Balance",
-            paid=balance_paid,
-            paid_on=balance_due if balance_paid else None,
-        )
+        assert deposit.id is not None and final.id is not None
+        if booked:
+            service.mark_paid(p, deposit.id, paid_on=deposit_due)
+        if booked and balance_due <= today:
+            service.mark_paid(p, final.id, paid_on=balance_due)
     return service.get_trip(p, trip.id)
 
 

@@ -13,6 +13,7 @@ from core.travel._services._itinerary import ItineraryMixin
 from core.travel._services._money import MoneyMixin
 from core.travel._services._records import RecordsMixin
 from core.travel._services._search import SearchMixin
+from core.travel._services._tiers import TiersMixin
 from core.travel._services._trips import TripsMixin
 from core.travel._store import TravelStore
 
@@ -23,7 +24,14 @@ __all__ = ["TravelService"]
 
 
 class TravelService(
-    AgencyMixin, TripsMixin, ClientsMixin, ItineraryMixin, MoneyMixin, RecordsMixin, SearchMixin
+    AgencyMixin,
+    TripsMixin,
+    ClientsMixin,
+    ItineraryMixin,
+    TiersMixin,
+    MoneyMixin,
+    RecordsMixin,
+    SearchMixin,
 ):
     """The travel domain's services over one ``TravelStore``. Thread-safe; cheap to share.
 
@@ -40,7 +48,8 @@ class TravelService(
     - ``TripsMixin`` (``_trips``, over ``ClientsMixin``): trips, a household with its trip in one go, and a
       trip's plan, totals and checks.
     - ``ItineraryMixin`` (``_itinerary``): options, days, items and the board.
-    - ``MoneyMixin`` (``_money``): suppliers and payments.
+    - ``TiersMixin`` (``_tiers``): proposal tiers: copy, fork an item, accept, remove, the default three.
+    - ``MoneyMixin`` (``_money``): suppliers and payments (``schedule_payments``: deposit and final).
     - ``RecordsMixin`` (``_records``): rendered documents, the activity log, the assistant's instructions.
     - ``SearchMixin`` (``_search``): ``get_anything``, search by kind, duplicate clients, reindex.
 

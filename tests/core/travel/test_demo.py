@@ -88,9 +88,13 @@ def test_the_demo_has_three_agents_forty_clients_sixty_trips_in_every_status_and
         for trip in trips:
             assert trip.id is not None
             assert len(svc.list_items(ME, trip.id)) >= 5
-            if trip.status != "cancelled":
-                totals = svc.trip_totals(ME, trip.id, today=ANCHOR)
+            if trip.status != "cancelled":  # the schedule is built on Signature (tier 2)
+                signature = next(o for o in svc.list_options(ME, trip.id) if o.tier == 2)
+                totals = svc.trip_totals(ME, trip.id, option_id=signature.id, today=ANCHOR)
                 assert totals.sell_cents > 0 and totals.scheduled_cents == totals.client_total_cents
+        agency = svc.get_agency(ME)
+        assert (agency.name, agency.email) == ("Atlas & Tide Travel", "hello@atlasandtide.example")
+        assert not agency.is_placeholder and agency.phone and agency.website and agency.address
         agents = [u for u in svc.list_users(ME) if u.role == "agent"]
         assert len(agents) == 3 and {t.agent_id for t in trips} == {a.id for a in agents}
 
@@ -201,3 +205,11 @@ def test_with_the_real_core_documents_each_trip_gets_its_documents_written_and_r
     assert all(Path(d.path).is_file() and Path(d.path).stat().st_size > 0 for d in docs)
     assert all(settings.data_dir in Path(d.path).parents for d in docs)
     assert seed_demo_agency(settings, clients=4, anchor=ANCHOR).documents_rendered == 0
+
+
+def test_the_demo_never_overwrites_an_agency_profile_someone_set(settings: Settings) -> None:
+    with TravelService.open(settings) as svc:
+        svc.update_agency(ME, name="Blue Compass Travel")
+    seed_demo_agency(settings, clients=2, anchor=ANCHOR, documents=False)
+    with TravelService.open(settings) as svc:
+        assert svc.get_agency(ME).name == "Blue Compass Travel"

@@ -213,7 +213,8 @@ def test_a_time_in_the_daylight_saving_gap_is_flagged(service: TravelService, ad
         start_tz="Europe/Lisbon",
         end_local="2027-03-28T03:00",
     )  # Portugal's clocks jump from 01:00 to 02:00 on 28 March 2027
-    assert codes(service.check_trip(admin, trip.id, today=ANCHOR)) == ["tz_nonexistent_time"]
+    flags = codes(service.check_trip(admin, trip.id, today=ANCHOR))
+    assert flags == ["tz_nonexistent_time", "no_travelers"]  # the trip has no party either
 
 
 def test_an_item_whose_zone_disagrees_with_its_place_is_flagged(
@@ -283,3 +284,65 @@ def test_cancelled_items_are_not_checked_for_overlaps_but_optional_ones_are(
     )
     expected = [] if status == "cancelled" else ["overlap"]
     assert codes(service.check_trip(admin, clean_trip.trip_id, today=ANCHOR)) == expected
+
+
+# -- the money and party checks (issue 13) ---------------------------------------------------------------------
+
+
+def test_an_item_sold_below_cost_is_flagged_but_not_when_cancelled_or_sold_at_cost(
+    service: TravelService, admin: Principal, clean_trip: CleanTrip
+) -> None:
+    service.update_item(admin, clean_trip.sintra, cost_cents=20_000, sell_cents=15_000)
+    flags = service.check_trip(admin, clean_trip.trip_id, today=ANCHOR)
+    assert [(f.code, f.item_id) for f in flags] == [("sold_below_cost", clean_trip.sintra)]
+    assert "the agency loses EUR 50.00" in flags[0].message
+
+    service.update_item(admin, clean_trip.sintra, status="cancelled")
+    service.update_item(
+        admin, clean_trip.fado, sell_cents=service.get_item(admin, clean_trip.fado).cost_cents
+    )
+    assert service.check_trip(admin, clean_trip.trip_id, today=ANCHOR) == []
+
+
+def test_a_confirmed_trip_without_payments_is_flagged_but_a_planning_one_is_not(
+    service: TravelService, admin: Principal, clean_trip: CleanTrip
+) -> None:
+    for payment in (clean_trip.deposit, clean_trip.balance):
+        service.remove_payment(admin, payment)
+    assert service.check_trip(admin, clean_trip.trip_id, today=ANCHOR) == []  # still planning
+
+    service.update_trip(admin, clean_trip.trip_id, status="confirmed")
+    flags = service.check_trip(admin, clean_trip.trip_id, today=ANCHOR)
+    assert [(f.code, f.item_id) for f in flags] == [("no_payment_schedule", None)]
+
+    service.add_payment(admin, clean_trip.trip_id, due_date="2027-03-01", amount_cents=100_000)
+    assert service.check_trip(admin, clean_trip.trip_id, today=ANCHOR) == []
+
+
+def test_a_trip_without_travelers_is_flagged_unless_it_is_cancelled(
+    service: TravelService, admin: Principal, clean_trip: CleanTrip
+) -> None:
+    service.update_trip(admin, clean_trip.trip_id, party=[])
+    assert codes(service.check_trip(admin, clean_trip.trip_id, today=ANCHOR)) == ["no_travelers"]
+
+    service.update_trip(admin, clean_trip.trip_id, status="cancelled")
+    assert service.check_trip(admin, clean_trip.trip_id, today=ANCHOR) == []
+
+
+def test_items_of_a_tier_the_client_did_not_choose_are_not_checked(
+    service: TravelService, admin: Principal, clean_trip: CleanTrip
+) -> None:
+    essential, signature = service.ensure_tiers(admin, clean_trip.trip_id, n=2)
+    assert essential.id and signature.id
+    service.fork_item(admin, clean_trip.sintra, option_id=signature.id)
+    [copy] = [
+        i
+        for i in service.list_items(admin, clean_trip.trip_id)
+        if i.title == service.get_item(admin, clean_trip.sintra).title and i.id != clean_trip.sintra
+    ]
+    assert copy.id
+    service.update_item(admin, copy.id, sell_cents=1)  # Essential's copy sold below cost
+    assert codes(service.check_trip(admin, clean_trip.trip_id, today=ANCHOR)) == ["sold_below_cost"]
+
+    service.accept_option(admin, signature.id)  # Essential is archived with its copy
+    assert service.check_trip(admin, clean_trip.trip_id, today=ANCHOR) == []

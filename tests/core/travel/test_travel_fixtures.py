@@ -66,13 +66,34 @@ def test_the_demo_sized_agency_has_agents_every_status_and_workflow_progress(
     wf = Workflow(service)
     steps = Counter(wf.status(admin, t.id).current_step for t in agency.trips if t.id)
     assert len(steps) >= 6 and steps[None] > 0  # spread over the steps, some complete
-    totals = [
-        service.trip_totals(admin, t.id, today=ANCHOR)
-        for t in agency.trips
-        if t.id and t.status != "cancelled"
-    ]
-    assert all(t.sell_cents > 0 and t.scheduled_cents == t.client_total_cents for t in totals)
+    for trip in agency.trips:  # the schedule is built on Signature: the client's tier or the one to hold
+        assert trip.id
+        if trip.status != "cancelled":
+            signature = next(o for o in service.list_options(admin, trip.id) if o.tier == 2)
+            t = service.trip_totals(admin, trip.id, option_id=signature.id, today=ANCHOR)
+            assert t.sell_cents > 0 and t.scheduled_cents == t.client_total_cents
     assert service.store.integrity_check() == ["ok"]
+
+
+def test_the_tiers_really_differ_and_a_booked_trip_has_its_tier_accepted_and_the_others_archived(
+    service: TravelService, admin: Principal
+) -> None:
+    agency = build_sample_agency(service, admin, clients=8, seed=1, anchor=ANCHOR, workflow=False)
+    booked = {"confirmed", "in_progress", "completed"}
+    for trip in agency.trips:
+        assert trip.id
+        options = service.list_options(admin, trip.id)
+        if trip.status == "cancelled":
+            assert options == []
+            continue
+        assert [o.label for o in options] == ["Essential", "Signature", "Ultimate"]
+        totals = [service.trip_totals(admin, trip.id, option_id=o.id, today=ANCHOR) for o in options]
+        assert totals[0].client_total_cents < totals[1].client_total_cents < totals[2].client_total_cents
+        plan = service.get_trip_plan(admin, trip.id, today=ANCHOR)
+        hotels = {d.day.option_id: i.title for d in plan.days for i in d.items if i.kind == "hotel"}
+        assert set(hotels) == {o.id for o in options} and len(set(hotels.values())) == 3
+        statuses = [o.status for o in options]
+        assert statuses == (["archived", "accepted", "archived"] if trip.status in booked else ["sent"] * 3)
 
 
 def test_with_issues_off_every_trip_checks_clean(service: TravelService, admin: Principal) -> None:
@@ -89,6 +110,7 @@ def test_with_issues_on_the_checks_find_realistic_problems(service: TravelServic
         f.code for t in agency.trips if t.id for f in service.check_trip(admin, t.id, today=ANCHOR)
     )
     assert set(found) <= {"missing_confirmation", "passport_expires_soon", "passport_expired_on_return"}
+    assert not {"sold_below_cost", "no_payment_schedule", "no_travelers"} & set(found)
     assert (
         found["missing_confirmation"] >= 1
         and found["passport_expires_soon"] + found["passport_expired_on_return"] >= 1
