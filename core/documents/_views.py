@@ -24,6 +24,7 @@ from core.travel import (
     TripPlan,
     compute_totals,
     format_money,
+    invoiceable,
 )
 
 __all__ = [
@@ -508,17 +509,6 @@ def _payment_view(payment: PaymentSchedule, currency: str, today: date) -> Payme
     )
 
 
-def invoiceable(item: Item, *, accepted_option_id: int | None) -> bool:
-    """Whether an item of the invoiced plan is a line of the invoice (PLAN13 D4): booked, or proposed while
-    an option is accepted (the plan the client chose: shared days, the accepted option's days, unscheduled).
-    Optional, cancelled and notes never are; with nothing accepted, proposed items are not invoiced yet."""
-    if item.kind == "note":
-        return False
-    if item.status == "booked":
-        return True
-    return item.status == "proposed" and accepted_option_id is not None
-
-
 def _accepted_option_id(plan: TripPlan) -> int | None:
     return next((o.id for o in plan.options if o.status == "accepted"), None)
 
@@ -535,7 +525,17 @@ def invoice_items(plan: TripPlan) -> list[tuple[date | None, Item]]:
 
 
 def build_invoice(plan: TripPlan, header: DocumentHeader, *, today: date, terms: list[str]) -> InvoiceView:
-    trip, totals = plan.trip, plan.totals
+    trip = plan.trip
+    # The totals of what the lines bill (core.travel's invoice rule), not of the whole plan.
+    totals = compute_totals(
+        trip,
+        [d.day for d in plan.days],
+        plan.items(),
+        plan.payments,
+        plan.options,
+        today=today,
+        invoiced_only=True,
+    )
     currency = trip.currency
     chosen = totals.option_id
     option = next((o for o in plan.options if o.id == chosen), None)

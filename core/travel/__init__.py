@@ -77,7 +77,7 @@ if TYPE_CHECKING:
     from core.travel._search import normalize
     from core.travel._services import TravelService
     from core.travel._store import StoreBusy, TravelStore
-    from core.travel._totals import compute_totals, invoiced_items
+    from core.travel._totals import compute_totals, invoiceable, invoiced_items
     from core.travel.d1._importer import import_d1
     from core.travel.d1._report import D1DumpError, ImportReport, RowIssue, TableCounts
     from core.travel.workflow import PHASES, STEPS, Step, StepProgress, Workflow, WorkflowStatus, get_step
@@ -135,6 +135,7 @@ _LAZY: dict[str, str] = {
     "StoreBusy": "core.travel._store",
     "TravelStore": "core.travel._store",
     "compute_totals": "core.travel._totals",
+    "invoiceable": "core.travel._totals",
     "invoiced_items": "core.travel._totals",
     "PHASES": "core.travel.workflow",
     "STEPS": "core.travel.workflow",

@@ -8,7 +8,7 @@ from datetime import date
 from core.travel._models import Day, Item, ItineraryOption, PaymentSchedule, Trip
 from core.travel._results import TripTotals
 
-__all__ = ["compute_totals", "counted_items", "invoiced_items"]
+__all__ = ["compute_totals", "counted_items", "invoiceable", "invoiced_items"]
 
 
 def chosen_option(options: Sequence[ItineraryOption], option_id: int | None) -> int | None:
@@ -31,19 +31,21 @@ def counted_items(days: Sequence[Day], items: Sequence[Item], option_id: int | N
     return out
 
 
+def invoiceable(item: Item, *, accepted_option_id: int | None) -> bool:
+    """Whether an item of the invoiced plan is billed (the rule, named once): **booked**, or **proposed** once
+    the client has accepted a tier. Optional, cancelled and note items never are."""
+    if item.kind == "note":
+        return False
+    return item.status == "booked" or (item.status == "proposed" and accepted_option_id is not None)
+
+
 def invoiced_items(
     days: Sequence[Day], items: Sequence[Item], options: Sequence[ItineraryOption]
 ) -> list[Item]:
-    """What an invoice bills (the rule, named once): an item of the trip's plan (shared, unscheduled, or the
-    accepted tier's days) that is **booked**, or that is **proposed** once the client has accepted a tier.
-    Optional, cancelled and note items never; nothing proposed while no tier is accepted; nothing of a
-    tier the client did not choose."""
+    """What an invoice bills: the items of the trip's plan (shared, unscheduled, or the accepted tier's days)
+    that are ``invoiceable``; nothing of a tier the client did not choose."""
     accepted = next((o.id for o in options if o.status == "accepted"), None)
-    return [
-        i
-        for i in counted_items(days, items, accepted)
-        if i.kind != "note" and (i.status == "booked" or (accepted is not None and i.status == "proposed"))
-    ]
+    return [i for i in counted_items(days, items, accepted) if invoiceable(i, accepted_option_id=accepted)]
 
 
 def compute_totals(

@@ -103,3 +103,22 @@ def test_an_unscheduled_item_with_a_time_is_no_calendar_event(
 
     assert "cooking class" not in ics
     assert "Maybe: cooking class" in page  # still listed, under the extras
+
+
+def test_the_invoice_total_is_the_sum_of_its_lines_and_the_planning_fee(
+    service: TravelService, admin: Principal
+) -> None:
+    from core.travel import format_money
+
+    trip = build_doc_trip(service, admin, accepted_tier=None)
+    day = shared_day(service, admin, trip.trip_id, date(2027, 5, 3))
+    add(service, admin, trip.trip_id, day_id=day, kind="activity", title="Fado dinner", sell_cents=9_000)
+    plan = service.get_trip_plan(admin, trip.trip_id)
+    billed = [i for i in plan.items() if invoiceable(i, accepted_option_id=None) and i.currency == "EUR"]
+
+    page = html(service, admin, trip.trip_id, "invoice")
+
+    billed_total = sum(i.sell_cents for i in billed) + plan.trip.planning_fee_cents
+    assert billed_total < plan.totals.client_total_cents  # the proposed dinner is not billed yet
+    assert format_money(billed_total, "EUR") in page
+    assert format_money(plan.totals.client_total_cents, "EUR") not in page
