@@ -9,6 +9,7 @@ page = st.navigation(
             st.Page("../pages/plan.py", title="Plan", icon=":material/checklist:"),
             st.Page("../pages/home.py", title="Home", icon=":material/home:", default=True),
             st.Page("../pages/clients.py", title="Clients", icon=":material/group:"),
+            st.Page("../pages/trips.py", title="Trips", icon=":material/luggage:"),
             st.Page("../pages/itinerary.py", title="Itinerary", icon=":material/event_note:"),
             st.Page("../pages/documents.py", title="Documents", icon=":material/description:"),
         ],
