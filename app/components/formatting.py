@@ -72,7 +72,7 @@ def label_model(model_id: str | None, labels: dict[str, str]) -> str:
     return f"{model_id} ({OFFLINE_NOTE})" if model_id.startswith("offline/") else model_id
 
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]|<>~$:])")  # what makes a link, an image, HTML, emphasis or a directive
 
 
 def plain(text: str) -> str:
