@@ -125,9 +125,10 @@ def test_a_client_edit_to_another_clients_email_asks_and_its_own_email_does_not(
 
 def test_the_profile_links_each_trip_and_a_new_trip_to_the_trips_page(demo_env: AppEnv) -> None:
     at, client_id = profile_of(demo_env)
+    with TravelService.open(demo_env.settings()) as service:
+        trips = service.list_trips(ME, client_id=client_id, include_archived=True)
 
-    links = [el for el in at.get("page_link")]
-    labels = [el.proto.label for el in links]
-    assert "New trip for this client" in labels
-    assert len(links) >= 2
-    assert all(el.proto.page.endswith("trips") or "trips" in el.proto.page for el in links)
+    links = {el.proto.label: el.proto for el in at.get("page_link")}
+    assert links["New trip for this client"].query_string == f"client={client_id}"
+    assert {p.query_string for p in links.values()} >= {f"trip={t.id}" for t in trips}
+    assert all(p.page.endswith("trips") for p in links.values()), [p.page for p in links.values()]
