@@ -18,6 +18,9 @@ FIELDS = (("name", "Name (household)"), ("email", "Email"), ("phone", "Phone"), 
 IDS_KEY = state.CLIENT_TABLE + ".ids"
 PENDING_PICK = state.CLIENT_PICK + ".pending"  # a client to show in the picker on the next run
 NONCE = state.CLIENT_FORM_PREFIX + "nonce"
+EDIT_SAVED = (
+    state.CLIENT_FORM_PREFIX + "edit.saved"
+)  # client id whose edit was just saved: "Saved." beside it
 EDIT_DUPLICATES = (
     state.CLIENT_FORM_PREFIX + "edit.duplicates"
 )  # client id -> the edit waiting for "Save anyway"
@@ -72,7 +75,7 @@ def save_client(client_id: int, values: dict[str, Any], slots: dict[str, Any]) -
         show_problems(e.problems, slots)
     else:
         st.session_state.get(EDIT_DUPLICATES, {}).pop(client_id, None)
-        flash("Saved.")
+        st.session_state[EDIT_SAVED] = client_id
         st.rerun()
 
 
@@ -136,6 +139,9 @@ with guard("showing the client's profile"):
         )
         edit = f"{state.CLIENT_FORM_PREFIX}edit.{selected}"
         asking = st.session_state.get(EDIT_DUPLICATES, {}).get(selected)
+        if st.session_state.get(EDIT_SAVED) == selected:
+            st.success("Saved the client's changes.", icon=":material/check_circle:")
+            del st.session_state[EDIT_SAVED]
         with st.expander("Edit this client", icon=":material/edit:", expanded=asking is not None):
             with st.form(edit):
                 values, slots = form_values(edit + ".", profile.client)
