@@ -9,6 +9,8 @@ page = st.navigation(
             st.Page("../pages/plan.py", title="Plan", icon=":material/checklist:"),
             st.Page("../pages/home.py", title="Home", icon=":material/home:", default=True),
             st.Page("../pages/clients.py", title="Clients", icon=":material/group:"),
+            st.Page("../pages/trips.py", title="Trips", icon=":material/luggage:"),
+            st.Page("../pages/money.py", title="Money", icon=":material/account_balance_wallet:"),
             st.Page("../pages/itinerary.py", title="Itinerary", icon=":material/event_note:"),
             st.Page("../pages/documents.py", title="Documents", icon=":material/description:"),
         ],
@@ -18,6 +20,7 @@ page = st.navigation(
             st.Page("../pages/reports.py", title="Reports", icon=":material/summarize:"),
         ],
         "Settings": [
+            st.Page("../pages/settings.py", title="Agency profile", icon=":material/storefront:"),
             st.Page("../pages/models.py", title="Models & routing", icon=":material/alt_route:"),
             st.Page("../pages/mcp.py", title="MCP servers", icon=":material/hub:"),
         ],

@@ -7,6 +7,8 @@ keeps its own wording of fixes where its medium differs (YAML needs "without quo
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date, time
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
@@ -71,7 +73,7 @@ def problems(
         elif kind == "extra_forbidden":
             value = unknown
         else:
-            value = "'********'" if secret(field) else repr(item.get("input"))
+            value = "'********'" if secret(field) else _shown(item.get("input"))
         if len(value) > 80:
             value = value[:77] + "..."
         fix = fix_for(kind, field, message)
@@ -84,3 +86,10 @@ def problems(
                 fix = fixes.get(kind, "correct the value")
         out.append(Problem(field=field, kind=kind, value=value, message=message, fix=fix))
     return out
+
+
+def _shown(value: Any) -> str:
+    """The input as a person wrote it: '2027-05-01', not ``datetime.date(2027, 5, 1)``."""
+    if isinstance(value, date | time):
+        return repr(value.isoformat())
+    return repr(value)

@@ -291,6 +291,7 @@ def _register_domain_commands() -> None:
 
     for module in (
         "core.travel.cli",
+        "core.travel._cli_build",  # after core.travel.cli: adds `trips create|update` to its trips group
         "core.travel.d1_cli",
         "core.documents.cli",
         "core.mcp.cli",

@@ -114,9 +114,11 @@ def create_trip(
     destinations: Sequence[str] = (),
     start_date: date | None = None,
     end_date: date | None = None,
+    **more: Any,
 ) -> Trip:
-    """A new trip in planning, with its workflow started at step 1."""
-    fields: dict[str, Any] = {
+    """A new trip in planning, with its workflow started at step 1. ``more``: any other trip field (party,
+    budget_cents, currency, ... as ``TravelService.create_trip`` takes them)."""
+    fields: dict[str, Any] = more | {
         "name": name.strip(),
         "destinations": [d.strip() for d in destinations if d.strip()],
     }

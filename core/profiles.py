@@ -20,7 +20,15 @@ from core.travel import ActivityEntry, Client, Traveler, TravelService, Trip
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["VALUE_STATUSES", "ClientProfile", "TripLine", "client_profile", "client_table"]
+__all__ = [
+    "VALUE_STATUSES",
+    "ClientProfile",
+    "TripLine",
+    "client_profile",
+    "client_table",
+    "traveler_choices",
+    "trip_table",
+]
 
 # Trips that count towards what a client is worth: they went ahead (or are going ahead).
 VALUE_STATUSES = frozenset({"confirmed", "in_progress", "completed"})
@@ -93,6 +101,60 @@ def client_table(
     ]
     columns = ["id", "name", "email", "phone", "tags", "trips", "archived", "matched", "score"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def trip_table(
+    service: TravelService,
+    p: Principal,
+    *,
+    client_id: int | None = None,
+    status: str | None = None,
+    include_archived: bool = False,
+) -> pd.DataFrame:
+    """Trips for the Trips page, soonest first: id, trip, client (its name), status, start, end, destinations,
+    currency, budget (cents), archived."""
+    import pandas as pd
+
+    trips = _every(
+        lambda n, off: service.list_trips(
+            p, client_id=client_id, status=status, include_archived=include_archived, limit=n, offset=off
+        )
+    )
+    clients = {
+        c.id: c.name
+        for c in _every(lambda n, off: service.list_clients(p, include_archived=True, limit=n, offset=off))
+    }
+    rows = [
+        {
+            "id": t.id,
+            "trip": t.name,
+            "client": clients.get(t.client_id, "") if t.client_id else "",
+            "status": t.status.replace("_", " "),
+            "start": t.start_date,
+            "end": t.end_date,
+            "destinations": ", ".join(t.destinations),
+            "currency": t.currency,
+            "budget_cents": t.budget_cents,
+            "archived": t.archived,
+        }
+        for t in trips
+    ]
+    columns = ["id", "trip", "client", "status", "start", "end", "destinations", "currency", "budget_cents"]
+    return pd.DataFrame(rows, columns=[*columns, "archived"])
+
+
+def traveler_choices(service: TravelService, p: Principal, client_id: int | None = None) -> dict[int, str]:
+    """Every active traveler of the agency as id -> "First Last (Household)", the client's own first: what a
+    trip's party is chosen from (the household's travelers and others)."""
+    clients = _every(lambda n, off: service.list_clients(p, limit=n, offset=off))
+    clients.sort(key=lambda c: c.id != client_id)
+    out: dict[int, str] = {}
+    for c in clients:
+        assert c.id is not None
+        for t in service.list_travelers(p, c.id):
+            if t.id is not None:
+                out[t.id] = f"{t.full_name} ({c.name})"
+    return out
 
 
 class TripLine(BaseModel):

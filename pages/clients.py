@@ -8,7 +8,9 @@ import streamlit as st
 
 from app import deps, state
 from app.components.feedback import empty, flash, guard, show_flash
+from app.components.formatting import plain
 from app.components.profile import render_profile
+from app.components.traveler_form import add_traveler, traveler_actions
 from core.profiles import client_profile, client_table
 from core.travel import Client, RecordInvalid, parse_record
 
@@ -16,6 +18,12 @@ FIELDS = (("name", "Name (household)"), ("email", "Email"), ("phone", "Phone"), 
 IDS_KEY = state.CLIENT_TABLE + ".ids"
 PENDING_PICK = state.CLIENT_PICK + ".pending"  # a client to show in the picker on the next run
 NONCE = state.CLIENT_FORM_PREFIX + "nonce"
+EDIT_SAVED = (
+    state.CLIENT_FORM_PREFIX + "edit.saved"
+)  # client id whose edit was just saved: "Saved." beside it
+EDIT_DUPLICATES = (
+    state.CLIENT_FORM_PREFIX + "edit.duplicates"
+)  # client id -> the edit waiting for "Save anyway"
 
 st.title("Clients")
 show_flash()
@@ -58,6 +66,17 @@ def show_problems(problems: dict[str, str], slots: dict[str, Any]) -> None:
             slot.error(message, icon=":material/error:")
         else:
             st.error(f"{field}: {message}")
+
+
+def save_client(client_id: int, values: dict[str, Any], slots: dict[str, Any]) -> None:
+    try:
+        deps.travel().update_client(deps.principal(), client_id, **values)
+    except RecordInvalid as e:
+        show_problems(e.problems, slots)
+    else:
+        st.session_state.get(EDIT_DUPLICATES, {}).pop(client_id, None)
+        st.session_state[EDIT_SAVED] = client_id
+        st.rerun()
 
 
 def create(values: dict[str, Any]) -> None:
@@ -113,17 +132,48 @@ with guard("showing the client's profile"):
     selected = st.session_state.get(state.CLIENT_SELECTED)
     if selected is not None:
         profile = client_profile(deps.travel(), deps.principal(), selected)
-        render_profile(profile)
+        render_profile(
+            profile,
+            traveler_actions=lambda t: traveler_actions(deps.travel(), deps.principal(), t),
+            add_traveler=lambda: add_traveler(deps.travel(), deps.principal(), selected),
+        )
         edit = f"{state.CLIENT_FORM_PREFIX}edit.{selected}"
-        with st.expander("Edit this client", icon=":material/edit:"), st.form(edit):
-            values, slots = form_values(edit + ".", profile.client)
-            if st.form_submit_button("Save changes", type="primary"):
+        asking = st.session_state.get(EDIT_DUPLICATES, {}).get(selected)
+        if st.session_state.get(EDIT_SAVED) == selected:
+            st.success("Saved the client's changes.", icon=":material/check_circle:")
+            del st.session_state[EDIT_SAVED]
+        with st.expander("Edit this client", icon=":material/edit:", expanded=asking is not None):
+            with st.form(edit):
+                values, slots = form_values(edit + ".", profile.client)
+                submitted = st.form_submit_button("Save changes", type="primary")
+            if submitted:
+                st.session_state.get(EDIT_DUPLICATES, {}).pop(selected, None)
+                asking = None
                 try:
-                    deps.travel().update_client(deps.principal(), selected, **values)
+                    parse_record(Client, values | {"agency_id": deps.principal().agency_id}, what="client")
                 except RecordInvalid as e:
                     show_problems(e.problems, slots)
                 else:
-                    flash("Saved.")
+                    draft = {k: values[k] for k in ("name", "email", "phone")}
+                    matches = deps.travel().duplicates_for_edit(deps.principal(), selected, draft)
+                    if matches:
+                        asking = {
+                            "values": values,
+                            "matches": [(m.client.name, m.client.id, m.why) for m in matches],
+                        }
+                        st.session_state.setdefault(EDIT_DUPLICATES, {})[selected] = asking
+                    else:
+                        save_client(selected, values, slots)
+            if asking is not None:
+                lines = "\n".join(
+                    f"- **{plain(n)}** (#{cid}): {plain(why)}" for n, cid, why in asking["matches"]
+                )
+                st.warning(f"This looks like an existing client:\n{lines}", icon=":material/content_copy:")
+                c1, c2 = st.columns(2)
+                if c1.button("Save anyway", key=edit + ".anyway", type="primary"):
+                    save_client(selected, asking["values"], {})
+                if c2.button("Cancel", key=edit + ".anyway.cancel"):
+                    st.session_state[EDIT_DUPLICATES].pop(selected, None)
                     st.rerun()
 
 with guard("creating a client"):
@@ -152,7 +202,9 @@ with guard("creating a client"):
                 else:
                     create(values)
         if pending is not None:
-            lines = "\n".join(f"- **{name}** (#{cid}): {why}" for name, cid, why in pending["matches"])
+            lines = "\n".join(
+                f"- **{plain(name)}** (#{cid}): {plain(why)}" for name, cid, why in pending["matches"]
+            )
             st.warning(f"This looks like an existing client:\n{lines}", icon=":material/content_copy:")
             c1, c2 = st.columns(2)
             if c1.button("Create anyway", key=state.CLIENT_CREATE_ANYWAY, type="primary"):

@@ -8,11 +8,13 @@ import streamlit as st
 
 from app import deps, state
 from app.components import plan as draw
-from app.components.feedback import empty, guard, show_flash
+from app.components.feedback import empty, flash, guard, show_flash
 from app.components.formatting import model_labels
+from app.components.trip_form import trip_form
 from app.components.widgets import trip_picker
 from core import planning
 from core.planning import Reply
+from core.travel import RecordInvalid
 from core.travel.workflow import STEPS, Workflow
 
 st.title("Plan")
@@ -22,21 +24,20 @@ with guard("loading the plan"):
     service, me = deps.travel(), deps.principal()
     wf = Workflow(service)
     trip = trip_picker(service, me, key=state.PLAN_TRIP)
-    with st.expander("New trip", icon=":material/add:", expanded=trip is None), st.form(state.PLAN_NEW_FORM):
-        clients = service.list_clients(me, limit=500)
-        names = {c.id: c.name for c in clients}
-        c = st.columns(3)
-        c[0].text_input("Trip name", key=state.PLAN_NEW_PREFIX + "name", placeholder="Lisbon in May")
-        c[1].selectbox(
-            "Client", [None, *names], format_func=lambda i: "no client yet" if i is None else names[i],
-            key=state.PLAN_NEW_PREFIX + "client",
-        )  # fmt: skip
-        c[2].text_input(
-            "Destinations", key=state.PLAN_NEW_PREFIX + "destinations", placeholder="Lisbon, Porto"
-        )
-        st.form_submit_button(
-            "Create trip and start planning", on_click=draw.run("creating a trip", draw.create_trip)
-        )
+    with st.expander("New trip", icon=":material/add:", expanded=trip is None):
+        form = trip_form(service, me, state.PLAN_NEW_PREFIX, submit="Create trip and start planning")
+        if form.values is not None:
+            try:
+                created = planning.create_trip(service, wf, me, **form.values)
+            except RecordInvalid as e:
+                form.refuse(e)
+            else:
+                st.session_state[state.CURRENT_TRIP] = created.id
+                st.session_state.pop(state.PLAN_TRIP, None)  # the picker opens the new trip
+                for key in [k for k in st.session_state if str(k).startswith(state.PLAN_NEW_PREFIX)]:
+                    del st.session_state[key]
+                flash(f"Created trip '{created.name}' and started its workflow at step 1.")
+                st.rerun()
     if trip is None or trip.id is None:
         empty("No trips yet: create one above.")
         st.stop()

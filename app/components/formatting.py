@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from core.models import Registry
@@ -69,3 +70,12 @@ def label_model(model_id: str | None, labels: dict[str, str]) -> str:
     if model_id in labels:
         return labels[model_id]
     return f"{model_id} ({OFFLINE_NOTE})" if model_id.startswith("offline/") else model_id
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]|<>~$:])")  # what makes a link, an image, HTML, emphasis or a directive
+
+
+def plain(text: str) -> str:
+    """Stored text (a name a user typed) made safe to put inside our own Markdown: every markup sign
+    escaped, so it shows as written and never as a link, an image or a colour."""
+    return _MARKDOWN.sub(r"\\\1", text)

@@ -353,7 +353,10 @@ def clients_add(
         f" (--force: created although it looks like {len(matches)} existing client(s))" if matches else ""
     )
     typer.echo(f"Created client {client.id}: {client.name} <{client.email}>{forced}.")
-    typer.echo(f"Add travelers in the app; see it with `travelops clients show {client.id}`.")
+    typer.echo(
+        f"Add travelers with `travelops travelers add {client.id} --name 'First Last'`; see it with "
+        f"`travelops clients show {client.id}`."
+    )
 
 
 # ----------------------------------------------------------------------------------------------------- trips

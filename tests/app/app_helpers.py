@@ -15,7 +15,19 @@ from core.config import Settings, load_settings
 
 REPO = Path(__file__).parents[2]
 MAIN = REPO / "app" / "main.py"
-PAGES = ("plan", "home", "clients", "itinerary", "documents", "costs", "quality", "reports", "models", "mcp")
+PAGES = (
+    "plan",
+    "home",
+    "clients",
+    "trips",
+    "itinerary",
+    "documents",
+    "costs",
+    "quality",
+    "reports",
+    "models",
+    "mcp",
+)
 TIMEOUT_S = 60  # a first run imports plotly, DuckDB and the travel services; two cores are slow
 
 

@@ -257,6 +257,14 @@ class SearchMixin(ServiceBase):
         calls the same client, best first: what the Clients page asks about and the MCP tool refuses."""
         return [m for m in self.find_duplicates(p, draft) if m.is_duplicate]
 
+    def duplicates_for_edit(
+        self, p: Principal, client_id: int, draft: ClientDraft | Mapping[str, Any]
+    ) -> list[Match]:
+        """``likely_duplicates`` for an edit of client ``client_id`` or of one of its travelers: the same
+        policy as a creation, less the matches of that client itself (its own email is not a duplicate).
+        What the Clients page asks about, the CLI refuses without --force and the MCP tools refuse."""
+        return [m for m in self.likely_duplicates(p, draft) if m.client.id != client_id]
+
     @staticmethod
     def _name_similarity(
         conn: sqlite3.Connection, name: str, client_id: int, *, born: date | None = None

@@ -43,14 +43,23 @@ class TripsMixin(ClientsMixin):
     def create_trip(self, p: Principal, **fields: Any) -> Trip:
         """A new trip. Fields: name, client_id, agent_id (default: the principal), status, start_date,
         end_date, destinations, party (traveler ids), budget_cents, currency, lead_source, planning_fee_cents,
-        notes."""
+        notes. Without a currency, the agency's default currency."""
         p.require_write("create a trip")
         self._reject_system(fields, "trip", also=["archived"])
-        fields = {"agent_id": p.user_id} | fields
+        fields = {"agent_id": p.user_id, "currency": self._default_currency(p)} | fields
         record = parse_record(Trip, fields | {"agency_id": p.agency_id}, what="trip")
         with self.store.transaction() as conn:
             trip_id = self._insert_trip(conn, p, record)
         return self.get_trip(p, trip_id)
+
+    def _default_currency(self, p: Principal) -> str:
+        """The currency a new trip gets when none is given: the agency's default (never a silent USD)."""
+        row = (
+            self.store.connection()
+            .execute("SELECT default_currency FROM agencies WHERE id = ?", (p.agency_id,))
+            .fetchone()
+        )
+        return str(row[0]) if row and row[0] else "USD"
 
     def _check_trip_refs(self, conn: sqlite3.Connection, p: Principal, record: Trip) -> None:
         self._check_ref(
@@ -182,6 +191,29 @@ class TripsMixin(ClientsMixin):
             )
         return self.get_trip(p, trip_id)
 
+    def cancel_trip(self, p: Principal, trip_id: int, *, reason: str = "") -> Trip:
+        """Set the trip's status to cancelled and say so (with ``reason``) in the activity log. Nothing is
+        deleted; ``update_trip(status=...)`` brings it back."""
+        p.require_write("cancel a trip")
+        reason = " ".join(reason.split())
+        with self.store.transaction() as conn:
+            current = self._trip(conn, p, trip_id)
+            record = current.model_copy(update={"status": "cancelled"})
+            self._update(conn, TRIPS, trip_id, record)
+            index_trip(conn, trip_id)
+            self._log(
+                conn,
+                p,
+                "trip.cancel",
+                "trip",
+                trip_id,
+                f"Cancelled trip '{current.name}'" + (f": {reason}" if reason else ""),
+                trip_id=trip_id,
+                client_id=current.client_id,
+                details={"reason": reason, "was": current.status},
+            )
+        return self.get_trip(p, trip_id)
+
     def create_trip_with_client(
         self,
         p: Principal,
@@ -205,7 +237,11 @@ class TripsMixin(ClientsMixin):
                     Traveler, dict(fields) | {"client_id": client_id}, what=f"traveler #{i + 1}"
                 )
                 traveler_ids.append(self._insert_traveler(conn, p, record))
-            trip_fields = {"agent_id": p.user_id, "party": traveler_ids} | dict(trip)
+            trip_fields = {
+                "agent_id": p.user_id,
+                "party": traveler_ids,
+                "currency": self._default_currency(p),
+            } | dict(trip)
             trip_record = parse_record(
                 Trip, trip_fields | {"agency_id": p.agency_id, "client_id": client_id}, what="trip"
             )
