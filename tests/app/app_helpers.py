@@ -20,6 +20,7 @@ PAGES = (
     "home",
     "clients",
     "trips",
+    "money",
     "itinerary",
     "documents",
     "costs",
@@ -27,6 +28,7 @@ PAGES = (
     "reports",
     "models",
     "mcp",
+    "settings",
 )
 TIMEOUT_S = 60  # a first run imports plotly, DuckDB and the travel services; two cores are slow
 

@@ -30,6 +30,8 @@ def test_every_page_launches_on_an_empty_data_folder_and_says_what_to_do(
         assert any("travelops mcp import" in t for t in texts(at.info)), texts(at.info)
     elif page == "reports":  # no report written yet: how to make one and how to schedule one
         assert any("travelops report run" in t for t in texts(at.info)), texts(at.info)
+    elif page == "settings":  # a new store's agency is the placeholder: the page says to fill the profile in
+        assert any("My Agency" in t for t in texts(at.warning)), texts(at.warning)
     elif page != "models":  # the registry comes from the configuration, so Models is never empty
         assert any("travelops demo seed" in t or "Render one" in t for t in texts(at.info)), texts(at.info)
 
