@@ -289,6 +289,14 @@ def trips_update(
         str, typer.Option("--reason", help="Why it is cancelled (with --cancel; kept in the activity log).")
     ] = "",
     archive: Annotated[bool, typer.Option("--archive", help="Hide the trip from lists and search.")] = False,
+    accept_option: Annotated[
+        str | None,
+        typer.Option(
+            "--accept-option",
+            help="The tier the client chose, by name (e.g. Signature): accepted, the others archived.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Change a trip: only the options given change (--party and --destinations replace the lists)."""
@@ -296,20 +304,27 @@ def trips_update(
         name=name, client=client, start=start, end=end, budget=budget, currency=currency, party=party,
         destinations=destinations, lead_source=lead_source, fee=fee, status=status, agent=agent, notes=notes,
     )  # fmt: skip
-    if not changes and not cancel and not archive:
+    if not changes and not cancel and not archive and accept_option is None:
         raise _invalid(
             "Nothing to change. Fix: give at least one option, e.g. --start 2027-05-01 "
             "(see `travelops trips update --help`)."
         )
     if reason and not cancel:
         raise _invalid("--reason is only used with --cancel. Fix: add --cancel or leave --reason out.")
-    with _service(ctx) as (svc, me), _fix_options(TRIP_OPTIONS):
-        trip = svc.update_trip(me, trip_id, **changes) if changes else svc.get_trip(me, trip_id)
+    with _service(ctx) as (svc, me):
+        # before any change: an unknown name is refused with the names there are
+        chosen = None if accept_option is None else svc.option_named(me, trip_id, accept_option)
+        with _fix_options(TRIP_OPTIONS):
+            trip = svc.update_trip(me, trip_id, **changes) if changes else svc.get_trip(me, trip_id)
+        if chosen is not None and chosen.id is not None:
+            svc.accept_option(me, chosen.id)
         if cancel:
             trip = svc.cancel_trip(me, trip_id, reason=reason)
         if archive:
             trip = svc.archive_trip(me, trip_id)
         verb = "Archived" if archive else "Cancelled" if cancel else "Updated"
+        if accept_option is not None and not as_json:
+            typer.echo(f"The client chose '{accept_option.strip()}': accepted, the other options archived.")
         _trip_out(svc, me, trip, verb, as_json)
 
 

@@ -265,6 +265,23 @@ class TiersMixin(ServiceBase):
             )
         return self._child(self.store.connection(), p, OPTION, option_id)
 
+    def option_named(self, p: Principal, trip_id: int, name: str) -> ItineraryOption:
+        """The trip's option whose label is ``name`` (case and surrounding spaces ignored); refused naming the
+        labels there are."""
+        with self.store.snapshot() as conn:
+            self._trip(conn, p, trip_id)
+            options = self._options(conn, trip_id)
+        wanted = name.strip().casefold()
+        for option in options:
+            if option.label.strip().casefold() == wanted:
+                return option
+        known = ", ".join(f"'{o.label}'" for o in options) or "none yet (travelops tiers ensure TRIP_ID)"
+        raise RecordInvalid(
+            f"Trip {trip_id} has no option named '{name}'.",
+            problems={"option": f"no option named '{name}'"},
+            hint=f"Fix: use one of its options: {known}.",
+        )
+
     def remove_option(self, p: Principal, option_id: int) -> None:
         """Delete an option with its own days and their items (shared days and items stay)."""
         p.require_write("remove an itinerary option")

@@ -115,6 +115,21 @@ def test_trips_update_with_bad_input_exits_2_naming_the_option(home: Path) -> No
     assert "Nothing to change" in cli(home, "trips", "update", "1", code=2).stderr
 
 
+def test_trips_update_accept_option_marks_the_clients_tier_and_archives_the_others(home: Path) -> None:
+    trip = cli_json(home, "trips", "create", "--client", "1", "--name", "Porto", "--start", "2027-06-01")
+    with open_store(home) as svc:
+        svc.ensure_tiers(ME, trip["id"])
+    cli(home, "trips", "update", str(trip["id"]), "--accept-option", " signature ")
+    with open_store(home) as svc:
+        assert {o.label: o.status for o in svc.list_options(ME, trip["id"])} == {
+            "Essential": "archived",
+            "Signature": "accepted",
+            "Ultimate": "archived",
+        }
+    bad = cli(home, "trips", "update", str(trip["id"]), "--accept-option", "Platinum", code=2)
+    assert "no option named 'Platinum'" in bad.output and "'Essential', 'Signature', 'Ultimate'" in bad.output
+
+
 # ------------------------------------------------------------------------------------------------- travelers
 def test_travelers_add_splits_the_legal_name_and_keeps_the_passport_masked(home: Path) -> None:
     result = cli(
