@@ -10,7 +10,7 @@ from typing import Any, Literal, cast
 from core.errors import ValidationError
 from core.security import Principal
 from core.travel._models import Item, ItineraryOption, RecordInvalid, merge, parse_record
-from core.travel._schedule import insert_in_time, redate, time_order
+from core.travel._schedule import insert_in_time, redate, time_key, time_order
 from core.travel._search import delete_doc
 from core.travel._services._base import ServiceBase
 from core.travel._services._dayshift import (
@@ -277,11 +277,11 @@ class ItineraryMixin(ServiceBase):
                     when = day_date(conn, day_id)
                     redated = redate_item(conn, item, when, self._now())
                     moved = item.model_copy(update=redate(item, when))
-            if position is None:
+            if day_id is not None and (position is None or time_key(moved) is not None):
                 new = insert_in_time(others, moved)
             else:
                 new = [i.id for i in others if i.id is not None]
-                new.insert(max(0, min(position, len(new))), item_id)
+                new.insert(len(new) if position is None else max(0, min(position, len(new))), item_id)
             if day_id is not None:
                 by_id = {i.id: i for i in [*others, moved]}
                 new = time_order([by_id[i] for i in new])
