@@ -48,6 +48,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(trips_app, name="trips")
     app.add_typer(workflow_app, name="workflow")
     app.command("search")(search)
+    from core.travel._cli_items import register_items  # it imports this module's plumbing
+
+    register_items(app)
 
 
 # -------------------------------------------------------------------------------------------------- plumbing
