@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from core.travel.cli import EXIT_INVALID, JsonOpt, _boundary, _echo_json, _service  # pyright: ignore[reportPrivateUsage]
+from core.travel._cli_kit import JsonOpt, boundary, echo_json, invalid, service
 
 if TYPE_CHECKING:
     from core.security import Principal
@@ -77,11 +77,6 @@ def register_items(app: typer.Typer) -> None:
 
 
 # -------------------------------------------------------------------------------------------------- plumbing
-def _invalid(message: str, option: str) -> typer.Exit:
-    typer.echo(f"Error: {message} Fix {option} and run the command again.", err=True)
-    return typer.Exit(EXIT_INVALID)
-
-
 def _time(value: str | None, option: str) -> time | None:
     if value is None:
         return None
@@ -91,14 +86,14 @@ def _time(value: str | None, option: str) -> time | None:
             return time.fromisoformat(text.zfill(5))
     except ValueError:
         pass
-    raise _invalid(f"{option} {value!r} is not a time HH:MM (00:00 to 23:59).", option)
+    raise invalid(f"{option} {value!r} is not a time HH:MM (00:00 to 23:59).", option)
 
 
 def _date(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise _invalid(f"{option} {value!r} is not a date YYYY-MM-DD.", option) from None
+        raise invalid(f"{option} {value!r} is not a date YYYY-MM-DD.", option) from None
 
 
 def _cents(value: str | None, option: str) -> int | None:
@@ -110,9 +105,9 @@ def _cents(value: str | None, option: str) -> int | None:
     try:
         cents = to_cents(value)
     except ValidationError:
-        raise _invalid(f"{option} {value!r} is not an amount like 120.50.", option) from None
+        raise invalid(f"{option} {value!r} is not an amount like 120.50.", option) from None
     if cents < 0:
-        raise _invalid(f"{option} {value} is negative.", option)
+        raise invalid(f"{option} {value} is negative.", option)
     return cents
 
 
@@ -123,7 +118,7 @@ def _details(kind: str, given: dict[str, str | None]) -> dict[str, str]:
     wrong = [DETAIL_OPTIONS[k] for k in details if k not in DETAIL_FIELDS.get(kind, ())]
     if wrong:
         fits = ", ".join(DETAIL_OPTIONS[k] for k in DETAIL_FIELDS.get(kind, ())) or "none"
-        raise _invalid(
+        raise invalid(
             f"{', '.join(wrong)} does not apply to a {kind} item (a {kind} takes {fits}).",
             f"{', '.join(wrong)} (remove it) or --kind",
         )
@@ -141,7 +136,7 @@ def _checked(kind: str, fields: dict[str, Any]) -> None:
             dict.fromkeys(FIELD_OPTIONS.get(f.split(".")[0], "the detail options") for f in e.problems)
         )
         message = e.message.split(" Fix:")[0]
-        raise _invalid(message, options or "the options") from e
+        raise invalid(message, options or "the options") from e
 
 
 def _option_id(svc: TravelService, me: Principal, trip_id: int, name: str | None) -> int | None:
@@ -152,7 +147,7 @@ def _option_id(svc: TravelService, me: Principal, trip_id: int, name: str | None
         if o.label.casefold() == name.strip().casefold() or str(o.tier) == name.strip():
             return o.id
     labels = ", ".join(f"{o.label!r}" for o in options) or "none yet"
-    raise _invalid(
+    raise invalid(
         f"--option {name!r} is not an option of trip {trip_id} (its options: {labels}).", "--option"
     )
 
@@ -161,21 +156,21 @@ def _slot(trip: Trip, day: int | None, on: str | None) -> date:
     """The date of ``--day N`` or ``--date D`` on this trip (exactly one of them)."""
     if (day is None) == (on is None):
         both = "both --day and --date are given" if day is not None else "neither --day nor --date is given"
-        raise _invalid(f"The item needs one day: {both}.", "--day N (the trip's day number) or --date")
+        raise invalid(f"The item needs one day: {both}.", "--day N (the trip's day number) or --date")
     if trip.start_date is None or trip.end_date is None:
-        raise _invalid(
+        raise invalid(
             f"Trip {trip.id} has no dates, so it has no days yet.",
             f"the trip's dates (`travelops trips update {trip.id} --start D --end D`), then --day",
         )
     count = (trip.end_date - trip.start_date).days + 1
     if day is not None:
         if not 1 <= day <= count:
-            raise _invalid(f"--day {day} is not a day of this trip: it has days 1 to {count}.", "--day")
+            raise invalid(f"--day {day} is not a day of this trip: it has days 1 to {count}.", "--day")
         return trip.start_date + timedelta(days=day - 1)
     assert on is not None
     when = _date(on, "--date")
     if not trip.start_date <= when <= trip.end_date:
-        raise _invalid(f"--date {when} is outside the trip ({trip.start_date} to {trip.end_date}).", "--date")
+        raise invalid(f"--date {when} is outside the trip ({trip.start_date} to {trip.end_date}).", "--date")
     return when
 
 
@@ -193,9 +188,9 @@ def _times(
 ) -> dict[str, Any]:
     t0, t1 = _time(start, "--start"), _time(end, "--end")
     if t1 is not None and t0 is None:
-        raise _invalid("--end is given without --start.", "--start")
+        raise invalid("--end is given without --start.", "--start")
     if end_day < 0:
-        raise _invalid(f"--end-day {end_day} is negative.", "--end-day")
+        raise invalid(f"--end-day {end_day} is negative.", "--end-day")
     out: dict[str, Any] = {}
     if t0 is not None:
         out["start_local"] = datetime.combine(when, t0)
@@ -210,7 +205,7 @@ def _times(
 
 def _show(item: Item, svc: TravelService, me: Principal, verb: str, as_json: bool) -> None:
     if as_json:
-        _echo_json(item.model_dump(mode="json"))
+        echo_json(item.model_dump(mode="json"))
         return
     where = "unscheduled"
     if item.day_id is not None:
@@ -273,7 +268,7 @@ def _fields(
 
 
 @items_app.command("add")
-@_boundary
+@boundary
 def items_add(
     ctx: typer.Context,
     trip_id: Annotated[
@@ -334,7 +329,7 @@ def items_add(
             "meeting_point": meeting_point,
         },
     )
-    with _service(ctx) as (svc, me):
+    with service(ctx) as (svc, me):
         trip = svc.get_trip(me, trip_id)
         when = _slot(trip, day, on)
         fields = _fields(
@@ -355,7 +350,7 @@ def items_add(
 
 
 @items_app.command("update")
-@_boundary
+@boundary
 def items_update(
     ctx: typer.Context,
     item_id: ItemId,
@@ -391,7 +386,7 @@ def items_update(
 ) -> None:
     """Change an item's fields; only the options given change. --start/--end are times on the item's day
     (the day stays: use `items move` to change it). --confirmation replaces the list."""
-    with _service(ctx) as (svc, me):
+    with service(ctx) as (svc, me):
         current = svc.get_item(me, item_id)
         details = _details(
             current.kind,
@@ -427,7 +422,7 @@ def items_update(
             elif current.start_local is not None:
                 when = current.start_local.date()
             else:
-                raise _invalid(
+                raise invalid(
                     f"Item {item_id} is unscheduled and has no date, so a time has no day.",
                     f"the day first (`travelops items move {item_id} --day N`), then --start",
                 )
@@ -438,14 +433,14 @@ def items_update(
         if details:
             fields["details"] = current.details.model_dump() | details
         if not fields:
-            raise _invalid("Nothing to change: no option was given.", "the options (see --help)")
+            raise invalid("Nothing to change: no option was given.", "the options (see --help)")
         _checked(current.kind, current.model_dump(exclude={"id", "created_at", "updated_at"}) | fields)
         item = svc.update_item(me, item_id, **fields)
         _show(item, svc, me, "Updated", as_json)
 
 
 @items_app.command("move")
-@_boundary
+@boundary
 def items_move(
     ctx: typer.Context,
     item_id: ItemId,
@@ -456,10 +451,10 @@ def items_move(
 ) -> None:
     """Move an item to day N of its trip: it takes that day's date and keeps its local time (and its tier,
     unless --option names another)."""
-    with _service(ctx) as (svc, me):
+    with service(ctx) as (svc, me):
         item = svc.get_item(me, item_id)
         if unscheduled == (day is not None):
-            raise _invalid("Say where to: give --day N, or --unscheduled.", "--day")
+            raise invalid("Say where to: give --day N, or --unscheduled.", "--day")
         day_id: int | None = None
         if day is not None:
             trip = svc.get_trip(me, item.trip_id)
@@ -476,13 +471,13 @@ def items_move(
 
 
 @items_app.command("duplicate")
-@_boundary
+@boundary
 def items_duplicate(
     ctx: typer.Context, item_id: ItemId, day: DayOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Copy an item (same day, or --day N; its time kept). The copy is a new booking: no confirmation
     numbers, status proposed."""
-    with _service(ctx) as (svc, me):
+    with service(ctx) as (svc, me):
         item = svc.get_item(me, item_id)
         if day is None:
             copy = svc.duplicate_item(me, item_id)
@@ -494,13 +489,13 @@ def items_duplicate(
 
 
 @items_app.command("remove")
-@_boundary
+@boundary
 def items_remove(ctx: typer.Context, item_id: ItemId, as_json: JsonOpt = False) -> None:
     """Delete an item."""
-    with _service(ctx) as (svc, me):
+    with service(ctx) as (svc, me):
         item = svc.get_item(me, item_id)
         svc.remove_item(me, item_id)
     if as_json:
-        _echo_json({"removed": item_id})
+        echo_json({"removed": item_id})
         return
     typer.echo(f"Removed item {item_id} '{item.title}'.")

@@ -84,7 +84,7 @@ def test_items_add_puts_a_priced_flight_with_details_on_day_one(home: Home) -> N
         [hotel] = [i for i in svc.list_items(me, home.trip_id) if i.kind == "hotel"]
         assert hotel.day_id is not None
         day = svc.get_day(me, hotel.day_id)
-        assert day.option_id == [o.id for o in svc.list_options(me, home.trip_id) if o.tier == 2][0]
+        assert day.option_id == next(o.id for o in svc.list_options(me, home.trip_id) if o.tier == 2)
 
 
 @pytest.mark.parametrize(
