@@ -186,7 +186,7 @@ def _save(plan: TripPlan, item: Item | None, kind: str, prefix: str) -> None:
             raise
         if item is None:
             for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix + ".")]:
-                if not key.endswith((".slot", ".tier", ".tz", ".end_tz")):
+                if not key.endswith((".slot", ".tier")):
                     del st.session_state[key]  # an empty form for the next item, under the same keys
         else:
             st.session_state.pop(EDITING, None)
