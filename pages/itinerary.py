@@ -76,8 +76,9 @@ def card(
     with st.container(border=True):
         c = st.columns([5, 2, 2, 3], vertical_alignment="center")
         supplier = plan.suppliers.get(item.supplier_id or 0)
-        c[0].markdown(KIND_ICON.get(item.kind, ""))
-        c[0].text(item.title)  # stored text: shown as text, never as Markdown
+        with c[0].container(horizontal=True, gap="small", vertical_alignment="center"):
+            st.markdown(KIND_ICON.get(item.kind, ""), width="content")
+            st.text(item.title)  # stored text: shown as text, never as Markdown
         c[0].caption(
             " · ".join(x for x in (time_of(item), item.place_name, supplier.name if supplier else "") if x)
         )
