@@ -125,9 +125,9 @@ class ItineraryMixin(ServiceBase):
                 )
                 before = items_of(conn, trip_id, day_id)
                 item_id = self._insert(conn, ITEMS, record, position=len(before))
-                if position is not None:
+                if position is not None or day_id is None:  # the unscheduled list has no time order
                     order = [i.id for i in before if i.id is not None]
-                    order.insert(min(position, len(order)), item_id)
+                    order.insert(len(order) if position is None else min(position, len(order)), item_id)
                 else:
                     order = insert_in_time(before, record.model_copy(update={"id": item_id}))
                 if day_id is not None:

@@ -243,3 +243,18 @@ def test_after_any_sequence_of_moves_every_scheduled_item_starts_on_its_days_dat
     for x in service.list_items(admin, t):
         if x.day_id is not None and x.start_local is not None:
             assert x.start_local.date() == days[x.day_id], x.title
+
+
+def test_the_unscheduled_list_keeps_the_order_items_were_added_in(
+    service: TravelService, admin: Principal, clean_trip: CleanTrip
+) -> None:
+    t = clean_trip.trip_id
+    early = service.add_item(
+        admin,
+        t,
+        kind="activity",
+        title="Early idea",
+        start_local="2027-05-01T07:00",
+        start_tz="Europe/Lisbon",
+    )
+    assert order(service, admin, t, None) == [clean_trip.idea, early.id]
