@@ -54,6 +54,9 @@ def register(app: typer.Typer) -> None:
 
     register_agency(app)
     register_money(app)  # payments, tiers: core/travel/_cli_money.py
+    from core.travel._cli_items import register_items  # it imports this module's plumbing
+
+    register_items(app)
 
 
 # -------------------------------------------------------------------------------------------------- plumbing
