@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from core.travel._cli_kit import JsonOpt, boundary, echo_json, invalid, service
+from core.travel._cli_kit import JsonOpt, boundary, echo_json, invalid, read_cents, read_date, service
 
 if TYPE_CHECKING:
     from core.security import Principal
@@ -90,25 +90,13 @@ def _time(value: str | None, option: str) -> time | None:
 
 
 def _date(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise invalid(f"{option} {value!r} is not a date YYYY-MM-DD.", option) from None
+    parsed = read_date(value, option)
+    assert parsed is not None
+    return parsed
 
 
 def _cents(value: str | None, option: str) -> int | None:
-    if value is None:
-        return None
-    from core.errors import ValidationError
-    from core.travel import to_cents
-
-    try:
-        cents = to_cents(value)
-    except ValidationError:
-        raise invalid(f"{option} {value!r} is not an amount like 120.50.", option) from None
-    if cents < 0:
-        raise invalid(f"{option} {value} is negative.", option)
-    return cents
+    return read_cents(value, option)
 
 
 def _details(kind: str, given: dict[str, str | None]) -> dict[str, str]:
