@@ -15,7 +15,8 @@ import streamlit as st
 from app import deps, state
 from app.components import charts, item_form, itinerary
 from app.components.feedback import action, empty, guard, show_flash
-from app.components.formatting import amount, money, when
+from app.components.formatting import amount, money, plain, when
+from app.components.tiers import tier_bar
 from app.components.widgets import trip_picker
 from core.places import map_points
 from core.travel import Flag, Item, TripPlan
@@ -134,6 +135,8 @@ with guard("loading the itinerary"):
     )
     if t.next_payment_date:
         st.caption(f"Next client payment: {money(t.next_payment_cents, cur)} on {when(t.next_payment_date)}.")
+    with st.expander("Proposal tiers", expanded=bool(plan.options), icon=":material/layers:"):
+        tier_bar(trip.id)  # copy, rename, remove, "client chose this tier"; items join a tier from their form
     for flag in by_item.get(None, []):
         SEVERITY[flag.severity](flag.message, icon=":material/flag:")
     if not flags:
@@ -157,7 +160,7 @@ with guard("loading the itinerary"):
         numbers = item_form.slots(plan)
         for d in plan.days:
             items = sorted(d.items, key=lambda i: i.position)
-            st.markdown(f"#### {day_names[d.day.id or 0]}")
+            st.markdown(f"#### {plain(day_names[d.day.id or 0])}")  # tier and day titles are typed by people
             number = item_form.day_number(plan, d.day.date)
             if d.day.option_id is None and number is not None and number in numbers:
                 item_form.day_actions(plan, number, len(numbers))

@@ -268,3 +268,20 @@ def test_the_what_if_reprices_the_last_30_days_under_another_policy(demo_env: Ap
     figures = {m.label: m.value for m in at.metric}
     assert figures["What-if policy"] == "$0.00"  # everything on the free drafter
     assert figures["Actual"] != "$0.00"
+
+
+def test_the_itinerary_page_creates_the_proposal_tiers_of_a_trip_that_has_none(demo_env: AppEnv) -> None:
+    with TravelService.open(demo_env.settings()) as service:
+        client = service.list_clients(ME)[0]
+        assert client.id is not None
+        trip = service.create_trip(ME, name="Tierless", client_id=client.id, start_date="2027-09-01")
+        assert trip.id is not None
+    at = open_page("itinerary")
+    at.selectbox(key=state.ITINERARY_TRIP).set_value(trip.id).run()
+    assert any(e.label == "Proposal tiers" for e in at.expander)
+
+    button(at, "Create tiers (Essential, Signature, Ultimate)").click().run()
+
+    assert problems(at) == []
+    with TravelService.open(demo_env.settings()) as service:
+        assert [o.label for o in service.list_options(ME, trip.id)] == ["Essential", "Signature", "Ultimate"]
