@@ -198,16 +198,16 @@ def suggestions(trip_id: int, reply: Reply) -> None:
             st.caption(f"Suggestion {decided[key]}: {s.label}.")
             continue
         with st.container(border=True):
-            c = st.columns([6, 1, 1], vertical_alignment="center")
-            c[0].markdown(f":material/lightbulb: Suggested: {s.label}")
-            c[1].button(
-                "Apply", key=f"{state.PLAN_SUGGEST_PREFIX}{key}.apply", type="primary",
-                on_click=run("applying a suggestion", lambda s=s: decide(trip_id, reply, s, True)),
-            )  # fmt: skip
-            c[2].button(
-                "Discard", key=f"{state.PLAN_SUGGEST_PREFIX}{key}.discard",
-                on_click=run("discarding a suggestion", lambda s=s: decide(trip_id, reply, s, False)),
-            )  # fmt: skip
+            st.markdown(f":material/lightbulb: Suggested: {s.label}")
+            with st.container(horizontal=True, gap="small"):  # buttons as wide as their labels
+                st.button(
+                    "Apply", key=f"{state.PLAN_SUGGEST_PREFIX}{key}.apply", type="primary", width="content",
+                    on_click=run("applying a suggestion", lambda s=s: decide(trip_id, reply, s, True)),
+                )  # fmt: skip
+                st.button(
+                    "Discard", key=f"{state.PLAN_SUGGEST_PREFIX}{key}.discard", width="content",
+                    on_click=run("discarding a suggestion", lambda s=s: decide(trip_id, reply, s, False)),
+                )  # fmt: skip
 
 
 def rating(reply: Reply) -> None:

@@ -3,6 +3,7 @@ suggestions and its ratings change what they should in the stores."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -158,7 +159,8 @@ def test_the_assistant_answers_offline_and_says_which_model_why_and_what_it_cost
     shown = everything(at)
     assert "offline drafter · no AI model" in shown  # the badge
     [meta] = [t for t in texts(at.caption) if t.startswith("Model: ")]
-    assert "offline/drafter" in meta and "cost $0.00" in meta and " ms" in meta
+    assert "offline/drafter" in meta and "cost $0.00" in meta
+    assert re.search(r"\d[\d,.]* (ms|s)\b", meta), meta  # the latency (in s past 10 s, on a loaded machine)
     [why] = [t for t in texts(at.caption) if t.startswith("Why this model: ")]
     assert "offline/drafter" in why  # the routing decision's reason
     assert not any("Left out tools" in t for t in texts(at.caption))  # no servers: no tools, no noise
