@@ -1,7 +1,9 @@
 """Itinerary: a trip day by day, a drag-and-drop board, items as cards, totals, flags and a map.
 
 Reorder and move items by dragging them on the board (``app.components.itinerary``; the store applies the
-whole board in one transaction), or from the keyboard with the cards' ↑ ↓ buttons and "Move to…" selector.
+whole board in one transaction), or from the keyboard with the cards' ↑ ↓ buttons and "Move to…". An item
+moved to another day takes its date and keeps its local time; a day's timed items stay in time order. Add,
+edit, duplicate and delete items, and add, remove and reorder days, with ``app.components.item_form``.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from collections import defaultdict
 import streamlit as st
 
 from app import deps, state
-from app.components import charts, itinerary
+from app.components import charts, item_form, itinerary
 from app.components.feedback import action, empty, guard, show_flash
-from app.components.formatting import amount, money, when
+from app.components.formatting import amount, money, plain, when
+from app.components.tiers import tier_bar
 from app.components.widgets import trip_picker
 from core.places import map_points
 from core.travel import Flag, Item, TripPlan
@@ -29,8 +32,8 @@ UNSCHEDULED = 0  # the "move to" option for the unscheduled list
 
 st.title("Itinerary")
 st.caption(
-    "Drag items on the board to reorder a day or move them to another day, or use ↑ ↓ and “Move to…” on "
-    "the cards (keyboard-accessible)."
+    "Drag items on the board to move them to another day (they keep their local time), or use “Move to…” on "
+    "the cards. Items with a time stay in time order; ↑ ↓ move the ones without a time."
 )
 show_flash()
 
@@ -44,20 +47,12 @@ def move(item: Item, day_id: int | None, position: int | None, what: str) -> Non
     action("moving an item", run)
 
 
-def move_to_day(item: Item, key: str, day_names: dict[int, str]) -> None:
-    """The "move to" selectbox changed: move the item to the end of that day, then reset the selector."""
-    target = st.session_state.get(key)
-    st.session_state[key] = None
-    if target is not None:
-        move(item, target or None, None, f"to {day_names[target]}")
-
-
 def save_board(trip_id: int, arranged: dict[int | None, list[int]]) -> None:
     """An item was dropped somewhere new: store the whole board, then draw the page afresh."""
 
     def run() -> str:
         changed = deps.travel().apply_board(deps.principal(), trip_id, arranged)
-        return f"Saved the new order ({len(changed)} item(s) changed place)."
+        return f"Saved the new order ({len(changed)} item(s) changed place; timed items stay in time order)."
 
     action("saving the board", run)
     itinerary.start_afresh()
@@ -76,12 +71,15 @@ def time_of(item: Item) -> str:
 def card(
     plan: TripPlan, item: Item, siblings: list[Item], flags: list[Flag], day_names: dict[int, str]
 ) -> None:
+    """An item: what, when, where, status, prices; its controls in a row below (as wide as their labels)."""
     assert item.id is not None
     index = siblings.index(item)
     with st.container(border=True):
         c = st.columns([5, 2, 2, 3], vertical_alignment="center")
         supplier = plan.suppliers.get(item.supplier_id or 0)
-        c[0].markdown(f"{KIND_ICON.get(item.kind, '')} **{item.title}**")
+        with c[0].container(horizontal=True, gap="small", vertical_alignment="center"):
+            st.markdown(KIND_ICON.get(item.kind, ""), width="content")
+            st.text(item.title)  # stored text: shown as text, never as Markdown
         c[0].caption(
             " · ".join(x for x in (time_of(item), item.place_name, supplier.name if supplier else "") if x)
         )
@@ -89,22 +87,12 @@ def card(
         c[1].caption(", ".join(item.confirmation_numbers) or "no confirmation")
         c[2].markdown(money(item.sell_cents, item.currency))
         c[2].caption(f"cost {money(item.cost_cents, item.currency)}")
+        timed = item.day_id is not None and item.start_local is not None  # its time places it
+        up = None if index == 0 or timed else (move, (item, item.day_id, index - 1, "up"))
+        down = None if index == len(siblings) - 1 or timed else (move, (item, item.day_id, index + 1, "down"))
         with c[3]:
-            b = st.columns(3)
-            b[0].button(
-                "↑", key=f"itinerary.up.{item.id}", disabled=index == 0, help="Move up",
-                on_click=move, args=(item, item.day_id, index - 1, "up"),
-            )  # fmt: skip
-            b[1].button(
-                "↓", key=f"itinerary.down.{item.id}", disabled=index == len(siblings) - 1, help="Move down",
-                on_click=move, args=(item, item.day_id, index + 1, "down"),
-            )  # fmt: skip
-            key = f"{state.ITINERARY_MOVE_PREFIX}{item.id}"
-            options = [d for d in day_names if d != (item.day_id or UNSCHEDULED)]
-            b[2].selectbox(
-                "Move to", [None, *options], format_func=lambda d: "Move to…" if d is None else day_names[d],
-                key=key, label_visibility="collapsed", on_change=move_to_day, args=(item, key, day_names),
-            )  # fmt: skip
+            st.caption("In time order" if timed else "")
+        item_form.item_actions(plan, item, day_names, up, down)
         for flag in flags:
             SEVERITY[flag.severity](flag.message, icon=":material/flag:")
 
@@ -147,6 +135,8 @@ with guard("loading the itinerary"):
     )
     if t.next_payment_date:
         st.caption(f"Next client payment: {money(t.next_payment_cents, cur)} on {when(t.next_payment_date)}.")
+    with st.expander("Proposal tiers", expanded=bool(plan.options), icon=":material/layers:"):
+        tier_bar(trip.id)  # copy, rename, remove, "client chose this tier"; items join a tier from their form
     for flag in by_item.get(None, []):
         SEVERITY[flag.severity](flag.message, icon=":material/flag:")
     if not flags:
@@ -155,17 +145,25 @@ with guard("loading the itinerary"):
     board, where = st.tabs(["Days", "Map"])
     with board:
         if not plan.days and not plan.unscheduled:
-            empty("This trip has no days or items yet.", "Add them with the assistant or `travelops trip`.")
+            empty(
+                "This trip has no days or items yet.",
+                f"Add an item below, or `travelops items add {trip.id} --kind activity --title … --day 1`.",
+            )
         elif st.toggle(
             "Drag-and-drop board", value=True, key=state.BOARD_SHOWN,
-            help="Drag a card within a day or onto another day; the cards below do the same from the keyboard.",
+            help="Drag a card onto another day (it keeps its local time); the cards below do the same from the "
+            "keyboard.",
         ):  # fmt: skip
             arranged = itinerary.drag_board(plan, day_names, UNSCHEDULED)
             if arranged is not None:
                 save_board(trip.id, arranged)
+        numbers = item_form.slots(plan)
         for d in plan.days:
             items = sorted(d.items, key=lambda i: i.position)
-            st.markdown(f"#### {day_names[d.day.id or 0]}")
+            st.markdown(f"#### {plain(day_names[d.day.id or 0])}")  # tier and day titles are typed by people
+            number = item_form.day_number(plan, d.day.date)
+            if d.day.option_id is None and number is not None and number in numbers:
+                item_form.day_actions(plan, number, len(numbers))
             if not items:
                 st.caption("Nothing planned.")
             for item in items:
@@ -174,6 +172,15 @@ with guard("loading the itinerary"):
             st.markdown("#### Unscheduled")
             for item in plan.unscheduled:
                 card(plan, item, plan.unscheduled, by_item.get(item.id, []), day_names)
+        if trip.start_date and trip.end_date:
+            st.button(
+                "Add a day at the end", key="itinerary.day.add", icon=":material/add:",
+                on_click=item_form.add_day, args=(trip.id,),
+            )  # fmt: skip
+        else:
+            st.caption("Give the trip start and end dates to plan it day by day.")
+        st.markdown("#### Add an item")
+        item_form.item_form(plan, item_form.kind_picker())
     with where:
         points = map_points(plan)
         if points.empty:

@@ -74,6 +74,7 @@ if TYPE_CHECKING:
         TripPlan,
         TripTotals,
     )
+    from core.travel._schedule import redate, time_order
     from core.travel._search import normalize
     from core.travel._services import TravelService
     from core.travel._store import StoreBusy, TravelStore
@@ -131,6 +132,8 @@ _LAZY: dict[str, str] = {
     "parse_record": "core.travel._models",
     "to_cents": "core.travel._models",
     "normalize": "core.travel._search",
+    "redate": "core.travel._schedule",
+    "time_order": "core.travel._schedule",
     "TravelService": "core.travel._services",
     "StoreBusy": "core.travel._store",
     "TravelStore": "core.travel._store",

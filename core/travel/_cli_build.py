@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from core.travel._cli_kit import JsonOpt, read_cents, read_date
+from core.travel._cli_kit import boundary as _boundary
+from core.travel._cli_kit import echo_json as _echo_json
+from core.travel._cli_kit import service as _service
 from core.travel.cli import (
     EXIT_DUPLICATE,
-    JsonOpt,
     TripId,
-    _boundary,  # pyright: ignore[reportPrivateUsage]
     _dates,  # pyright: ignore[reportPrivateUsage]
-    _echo_json,  # pyright: ignore[reportPrivateUsage]
-    _service,  # pyright: ignore[reportPrivateUsage]
     _table,  # pyright: ignore[reportPrivateUsage]
     trips_app,
 )
@@ -109,29 +109,11 @@ def _fix_options(options: Mapping[str, str]) -> Generator[None]:
 
 
 def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError as e:
-        raise _invalid(
-            f"{option} '{value}' is not a date. Fix {option}: write it as YYYY-MM-DD, e.g. 2027-05-01."
-        ) from e
+    return read_date(value, option)
 
 
 def _cents(value: str | None, option: str) -> int | None:
-    from core.errors import ValidationError
-    from core.travel import to_cents
-
-    if value is None:
-        return None
-    try:
-        cents = to_cents(value)
-    except ValidationError as e:
-        raise _invalid(f"{option} '{value}' is not an amount. Fix {option}: write it like 2500.00.") from e
-    if cents < 0:
-        raise _invalid(f"{option} {value} is negative. Fix {option}: give an amount of 0 or more.")
-    return cents
+    return read_cents(value, option)
 
 
 def _ids(value: str | None, option: str) -> list[int] | None:

@@ -6,7 +6,6 @@ Input errors exit 2 naming the field and the option to fix ("Fix --deposit-due a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from core._clikit import boundary, settings
+from core.travel._cli_kit import echo_json, read_cents, read_date
 
 if TYPE_CHECKING:
     from core.security import Principal
@@ -84,29 +84,13 @@ def _invalid(option: str, value: str, why: str) -> Exception:
 
 
 def _date(option: str, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise _invalid(option, value, "is not a date (YYYY-MM-DD, e.g. 2027-03-01)") from None
+    return read_date(value, option)
 
 
 def _cents(option: str, value: str) -> int:
-    from core.errors import ValidationError
-    from core.travel import to_cents
-
-    try:
-        cents = to_cents(value)
-    except ValidationError:
-        raise _invalid(option, value, "is not an amount (write it like 1200.50, no currency sign)") from None
-    if cents <= 0:
-        raise _invalid(option, value, "must be more than 0")
+    cents = read_cents(value, option, positive=True)
+    assert cents is not None
     return cents
-
-
-def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
@@ -126,7 +110,7 @@ def _show_payments(svc: TravelService, me: Principal, trip_id: int, as_json: boo
     payments = svc.list_payments(me, trip_id)
     totals = svc.trip_totals(me, trip_id)
     if as_json:
-        _echo_json(
+        echo_json(
             {
                 "trip_id": trip_id,
                 "currency": trip.currency,
@@ -210,7 +194,7 @@ def payments_add(
     with _service(ctx) as (svc, me):
         payment = svc.add_payment(me, trip_id, **fields)
         if as_json:
-            _echo_json(_payment_json(payment))
+            echo_json(_payment_json(payment))
         else:
             typer.echo(f"Added payment {payment.id} to trip {trip_id}.")
             _show_payments(svc, me, trip_id, False)
@@ -260,7 +244,7 @@ def payments_paid(
     with _service(ctx) as (svc, me):
         payment = svc.mark_paid(me, payment_id, paid_on=day)
         if as_json:
-            _echo_json(_payment_json(payment))
+            echo_json(_payment_json(payment))
         else:
             typer.echo(f"Payment {payment_id} received on {payment.paid_on}.")
 
@@ -290,7 +274,7 @@ def _show_tiers(svc: TravelService, me: Principal, trip_id: int, as_json: bool) 
         o.id: svc.trip_totals(me, trip_id, option_id=o.id).client_total_cents for o in options
     }
     if as_json:
-        _echo_json({"trip_id": trip_id, "options": [_option_json(o, totals.get(o.id)) for o in options]})
+        echo_json({"trip_id": trip_id, "options": [_option_json(o, totals.get(o.id)) for o in options]})
         return
     if not options:
         typer.echo(f"Trip {trip_id} has no tiers yet: travelops tiers ensure {trip_id}")

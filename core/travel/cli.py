@@ -11,30 +11,25 @@ message names the field); 3 ``clients add`` refused because the client looks lik
 
 from __future__ import annotations
 
-import functools
-import json
-from collections.abc import Callable, Generator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from core.travel._cli_kit import EXIT_ERROR, EXIT_INVALID, JsonOpt
+from core.travel._cli_kit import boundary as _boundary
+from core.travel._cli_kit import echo_json as _echo_json
+from core.travel._cli_kit import fail as _fail
+from core.travel._cli_kit import service as _service
 from core.travel._cli_money import register_money
 
 if TYPE_CHECKING:
-    from core.security import Principal
-    from core.travel import Item, TravelService, TripPlan, WorkflowStatus
+    from core.travel import Item, TripPlan, WorkflowStatus
 
 __all__ = ["EXIT_DUPLICATE", "EXIT_ERROR", "EXIT_INVALID", "register"]
 
-EXIT_ERROR = 1
-EXIT_INVALID = 2
 EXIT_DUPLICATE = 3
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 TripId = Annotated[
     int, typer.Argument(help="The trip's id (see `travelops trips list`).", show_default=False)
 ]
@@ -54,54 +49,12 @@ def register(app: typer.Typer) -> None:
 
     register_agency(app)
     register_money(app)  # payments, tiers: core/travel/_cli_money.py
+    from core.travel._cli_items import register_items  # it imports this module's plumbing
+
+    register_items(app)
 
 
 # -------------------------------------------------------------------------------------------------- plumbing
-def _boundary(func: F) -> F:
-    """Errors become ``Error: <message>`` on stderr and an exit code (1, or 2 for invalid input); no
-    traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from pydantic import ValidationError as PydanticValidationError
-
-        from core.errors import ConfigError, TravelOpsError, ValidationError
-        from core.travel import NotFound
-
-        try:
-            return func(*args, **kwargs)
-        except NotFound as e:
-            _fail(str(e), EXIT_ERROR)
-        except (ConfigError, ValidationError) as e:
-            _fail(str(e), EXIT_INVALID)
-        except TravelOpsError as e:
-            _fail(str(e), EXIT_ERROR)
-        except PydanticValidationError as e:
-            lines = [f"  - {'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()]
-            _fail("invalid input:\n" + "\n".join(lines), EXIT_INVALID)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    typer.echo(f"Error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def _service(ctx: typer.Context) -> Generator[tuple[TravelService, Principal]]:
-    from core._clikit import settings
-    from core.security import Principal
-    from core.travel import TravelService
-
-    with TravelService.open(settings(ctx)) as service:
-        yield service, Principal.default_admin()
-
-
-def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
-
-
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, right: Sequence[int] = ()) -> list[str]:
     """Rows as aligned columns (``right``: indexes of right-aligned columns); trailing blanks trimmed."""
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]

@@ -180,15 +180,29 @@ def test_the_keyboard_controls_move_items_and_the_board_follows_without_replayin
     at = open_page("itinerary")
     trip_id = shown_trip(at)
     with TravelService.open(demo_env.settings()) as service:
-        day_id, ids = next((d, ids) for d, ids in store_board(service, trip_id).items() if len(ids) >= 2)
-    drop(at, [dict(c, items=list(reversed(c["items"]))) for c in columns(at)])  # a drop first...
+        day_id, ids = next(
+            (d, ids) for d, ids in store_board(service, trip_id).items() if d and len(ids) >= 2
+        )
+        # Timed items stay in time order; a note without a time moves freely among them.
+        note = service.add_item(ME, trip_id, day_id=day_id, position=0, kind="note", title="Vouchers").id
+        assert note
+    at.run()
+    # A drop first: the note to the end of its day (the other columns as they are)...
+    drop(
+        at,
+        [
+            dict(c, items=[*c["items"][1:], c["items"][0]]) if "Vouchers" in c["items"][0] else c
+            for c in columns(at)
+        ],
+    )
     assert problems(at) == []
-    flipped = list(reversed(ids))
+    with TravelService.open(demo_env.settings()) as service:
+        assert store_board(service, trip_id)[day_id] == [*ids, note]
 
-    at.button(key=f"itinerary.down.{flipped[0]}").click().run()  # ...then ↓ on the day's first item
+    at.button(key=f"itinerary.up.{note}").click().run()  # ...then ↑ on the note
 
     assert problems(at) == [] and not any("not saved" in t for t in texts(at.warning))
-    expected = [flipped[1], flipped[0], *flipped[2:]]
+    expected = [*ids[:-1], note, ids[-1]]
     with TravelService.open(demo_env.settings()) as service:
         assert store_board(service, trip_id)[day_id] == expected
         titles = {i.id: i.title for i in service.list_items(ME, trip_id)}

@@ -141,11 +141,16 @@ def _trip_with_a_busy_day(service: TravelService) -> tuple[int, int, list[int], 
 def test_moving_an_item_down_and_to_another_day_changes_the_positions_in_the_store(demo_env: AppEnv) -> None:
     with TravelService.open(demo_env.settings()) as service:
         trip_id, day_id, items, other_day = _trip_with_a_busy_day(service)
+        # ↑ ↓ move items without a time (timed ones stay in time order): put a note first on the day.
+        note = service.add_item(
+            ME, trip_id, day_id=day_id, position=0, kind="note", title="Bring the vouchers"
+        ).id
+        other_date = service.get_day(ME, other_day).date
     at = open_page("itinerary")
     at.selectbox(key=state.ITINERARY_TRIP).set_value(trip_id).run()
-    first, second = items[0], items[1]
+    first = items[0]
 
-    at.button(key=f"itinerary.down.{first}").click().run()
+    at.button(key=f"itinerary.down.{note}").click().run()
 
     assert problems(at) == []
     with TravelService.open(demo_env.settings()) as service:
@@ -154,17 +159,18 @@ def test_moving_an_item_down_and_to_another_day_changes_the_positions_in_the_sto
             for i in sorted(service.list_items(ME, trip_id), key=lambda i: i.position)
             if i.day_id == day_id
         ]
-        assert order[:2] == [second, first]
+        assert order[:2] == [first, note]
+        start = service.get_item(ME, first).start_local
 
-    at.selectbox(key=f"{state.ITINERARY_MOVE_PREFIX}{first}").set_value(other_day).run()
+    at.button(key=f"itinerary.move.{first}.{other_day}").click().run()  # "Move to…" → the other day
 
     assert problems(at) == []
     with TravelService.open(demo_env.settings()) as service:
         moved = service.get_item(ME, first)
         assert moved.day_id == other_day
-        last = max(i.position for i in service.list_items(ME, trip_id) if i.day_id == other_day)
-        assert moved.position == last
-    assert at.selectbox(key=f"{state.ITINERARY_MOVE_PREFIX}{first}").value is None  # the selector resets
+        if start is not None:  # it takes the day's date and keeps its local time
+            assert moved.start_local is not None
+            assert (moved.start_local.date(), moved.start_local.time()) == (other_date, start.time())
 
 
 def test_rendering_a_pdf_records_the_document_and_offers_the_download(demo_env: AppEnv) -> None:
@@ -262,3 +268,20 @@ def test_the_what_if_reprices_the_last_30_days_under_another_policy(demo_env: Ap
     figures = {m.label: m.value for m in at.metric}
     assert figures["What-if policy"] == "$0.00"  # everything on the free drafter
     assert figures["Actual"] != "$0.00"
+
+
+def test_the_itinerary_page_creates_the_proposal_tiers_of_a_trip_that_has_none(demo_env: AppEnv) -> None:
+    with TravelService.open(demo_env.settings()) as service:
+        client = service.list_clients(ME)[0]
+        assert client.id is not None
+        trip = service.create_trip(ME, name="Tierless", client_id=client.id, start_date="2027-09-01")
+        assert trip.id is not None
+    at = open_page("itinerary")
+    at.selectbox(key=state.ITINERARY_TRIP).set_value(trip.id).run()
+    assert any(e.label == "Proposal tiers" for e in at.expander)
+
+    button(at, "Create tiers (Essential, Signature, Ultimate)").click().run()
+
+    assert problems(at) == []
+    with TravelService.open(demo_env.settings()) as service:
+        assert [o.label for o in service.list_options(ME, trip.id)] == ["Essential", "Signature", "Ultimate"]

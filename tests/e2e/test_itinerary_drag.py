@@ -65,13 +65,19 @@ def drag(page: Any, source: Any, target: Any, *, below: bool = False) -> None:
 
 @pytest.fixture
 def demo_trip(seeded_config: Path) -> Iterator[TripPlan]:
-    """The trip the Itinerary page opens on. Its order is put back afterwards (through the store), so the
-    other browser tests, and the screenshots they take, see the demo as seeded."""
+    """The trip the Itinerary page opens on, with an untimed note first on its busiest day (timed items stay
+    in time order; a note moves freely). Its items and order are put back afterwards (through the store), so
+    the other browser tests, and the screenshots they take, see the demo as seeded."""
     plan = shown_plan(seeded_config)
     assert plan.trip.id is not None
     before = order(seeded_config, plan.trip.id)
-    yield plan
+    busy = max((d for d in before if d is not None), key=lambda d: len(before[d]))
     with TravelService.open(load_settings(seeded_config)) as service:
+        note = service.add_item(ME, plan.trip.id, day_id=busy, position=0, kind="note", title="Vouchers").id
+    yield shown_plan(seeded_config)
+    with TravelService.open(load_settings(seeded_config)) as service:
+        assert note is not None
+        service.remove_item(ME, note)
         service.apply_board(ME, plan.trip.id, before)
 
 
@@ -94,7 +100,7 @@ def test_dragging_on_the_board_reorders_a_day_and_moves_an_item_to_another_day(
     assert plan.trip.id is not None
     trip_id = plan.trip.id
     before = order(seeded_config, trip_id)
-    busy = next(d for d, ids in before.items() if d is not None and len(ids) >= 2)
+    busy = max((d for d in before if d is not None), key=lambda d: len(before[d]))
     target = next(d for d, ids in before.items() if d not in (None, busy) and ids)
     text = labels(plan)
 
@@ -107,18 +113,24 @@ def test_dragging_on_the_board_reorders_a_day_and_moves_an_item_to_another_day(
         found.first.wait_for(timeout=30_000)
         return found.first
 
-    # 1. Within a day: the last item of the busy day goes to the top.
-    first, last = before[busy][0], before[busy][-1]
-    card(last).scroll_into_view_if_needed()
-    drag(page, card(last), card(first))
+    # 1. Within a day: the untimed note at the top of the busy day goes to the bottom.
+    note = next(i.id for d in plan.days for i in d.items if i.title == "Vouchers")
+    assert note is not None and before[busy][0] == note
+    last = before[busy][-1]
+    card(note).scroll_into_view_if_needed()
+    drag(page, card(note), card(last), below=True)
     saved(page)
 
     after = order(seeded_config, trip_id)
-    assert after[busy] == [last, *before[busy][:-1]]
+    assert after[busy] == [*before[busy][1:], note]
     assert all(after[d] == before[d] for d in before if d != busy)
 
-    # 2. To another day: the busy day's (new) first item goes below the target day's last item.
+    # 2. To another day: a timed item of the busy day is dropped on the target day. It takes that day's date,
+    # keeps its local time, and goes where its time puts it.
     moving = after[busy][0]
+    with TravelService.open(load_settings(seeded_config)) as service:
+        start = service.get_item(ME, moving).start_local
+        target_date = service.get_day(ME, target).date
     drag(page, card(moving), card(after[target][-1]), below=True)
     saved(page)
 
@@ -127,6 +139,11 @@ def test_dragging_on_the_board_reorders_a_day_and_moves_an_item_to_another_day(
     assert final[busy] == after[busy][1:]
     assert sorted(final[target]) == sorted([*after[target], moving])
     assert all(final[d] == after[d] for d in final if d not in (busy, target))
+    with TravelService.open(load_settings(seeded_config)) as service:
+        moved = service.get_item(ME, moving)
+    if start is not None:
+        assert moved.start_local is not None
+        assert (moved.start_local.date(), moved.start_local.time()) == (target_date, start.time())
 
     ARTIFACTS.joinpath("screenshots").mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "screenshots" / "itinerary-board.png"), full_page=True)
@@ -143,8 +160,8 @@ def test_the_board_also_works_from_the_keyboard(
     plan = demo_trip
     assert plan.trip.id is not None
     before = order(seeded_config, plan.trip.id)
-    busy = next(d for d, ids in before.items() if d is not None and len(ids) >= 2)
-    first, second = before[busy][:2]
+    busy = max((d for d in before if d is not None), key=lambda d: len(before[d]))
+    first, second = before[busy][:2]  # the untimed note, then the day's first timed item
 
     context, page, console_errors = open_app(browser, app_url)
     open_page(page, "Itinerary")

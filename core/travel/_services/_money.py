@@ -122,7 +122,7 @@ class MoneyMixin(ServiceBase):
                 raise RecordInvalid(
                     f"Invalid payment schedule: trip {trip_id} already has {len(existing)} payment(s).",
                     problems={"replace": "the trip already has payments"},
-                    hint="Fix: pass replace=True (--replace) to replace them, or add one payment (add_payment).",
+                    hint="Fix: replace them (--replace, or tick “Replace the current payments”), or add one payment.",
                 )
             total = self._client_total(conn, trip, option_id)
             if deposit_cents <= 0 or deposit_cents >= total:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from core.security import FieldCipher
 from core.travel._services._agency import AgencyMixin
 from core.travel._services._clients import ClientsMixin
+from core.travel._services._days import DaysMixin
 from core.travel._services._itinerary import ItineraryMixin
 from core.travel._services._money import MoneyMixin
 from core.travel._services._records import RecordsMixin
@@ -29,6 +30,7 @@ class TravelService(
     ClientsMixin,
     ItineraryMixin,
     TiersMixin,
+    DaysMixin,
     MoneyMixin,
     RecordsMixin,
     SearchMixin,
@@ -47,7 +49,8 @@ class TravelService(
     - ``ClientsMixin`` (``_clients``): clients and their travelers, document numbers encrypted.
     - ``TripsMixin`` (``_trips``, over ``ClientsMixin``): trips, a household with its trip in one go, and a
       trip's plan, totals and checks.
-    - ``ItineraryMixin`` (``_itinerary``): options, days, items and the board.
+    - ``ItineraryMixin`` (``_itinerary``): options, items and the board.
+    - ``DaysMixin`` (``_days``): days as slots of the trip's dates; insert, delete and move them.
     - ``TiersMixin`` (``_tiers``): proposal tiers: copy, fork an item, accept, remove, the default three.
     - ``MoneyMixin`` (``_money``): suppliers and payments (``schedule_payments``: deposit and final).
     - ``RecordsMixin`` (``_records``): rendered documents, the activity log, the assistant's instructions.

@@ -14,6 +14,7 @@ from core.travel._models import Client, Item, RecordInvalid, Traveler, Trip, mer
 from core.travel._results import DayPlan, Flag, TripPlan, TripTotals
 from core.travel._search import set_archived
 from core.travel._services._clients import ClientsMixin
+from core.travel._services._dayshift import keep_length, reschedule
 from core.travel._services._index import index_trip
 from core.travel._services._mapper import (
     DAY_ORDER,
@@ -150,11 +151,14 @@ class TripsMixin(ClientsMixin):
         p.require_write("update a trip")
         with self.store.transaction() as conn:
             current = self._trip(conn, p, trip_id)
+            changes = keep_length(current, changes)
             record = parse_record(
                 Trip, merge(current, changes, what="trip", frozen=["archived"]), what="trip"
             )
             self._check_trip_refs(conn, p, record)
             self._update(conn, TRIPS, trip_id, record)
+            if {"start_date", "end_date"} & set(changes):
+                reschedule(conn, current, record, self._now())
             if PARTY in changes:
                 self._write_party(conn, trip_id, record.party)
             index_trip(conn, trip_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -44,38 +45,62 @@ def test_an_unchanged_board_writes_nothing(
 def test_reordering_within_a_day_writes_only_the_items_that_changed_place(
     service: TravelService, admin: Principal, clean_trip: CleanTrip
 ) -> None:
-    board = board_of(service, admin, clean_trip.trip_id)
     first = clean_trip.day_ids[0]
-    assert board[first] == [clean_trip.outbound, clean_trip.hotel]
-    board[first] = [clean_trip.hotel, clean_trip.outbound]
+    note = service.add_item(admin, clean_trip.trip_id, day_id=first, kind="note", title="Meet the driver").id
+    board = board_of(service, admin, clean_trip.trip_id)
+    assert board[first] == [clean_trip.outbound, clean_trip.hotel, note]
+    board[first] = [clean_trip.outbound, note, clean_trip.hotel]  # an untimed note moves freely
     before = writes(service)
 
     changed = service.apply_board(admin, clean_trip.trip_id, board)
 
-    assert changed == sorted([clean_trip.hotel, clean_trip.outbound])
+    assert changed == sorted([note, clean_trip.hotel])
     assert board_of(service, admin, clean_trip.trip_id) == board
     assert writes(service) - before == 2 * 2 + 1  # two passes over two items, one activity entry
     [entry] = service.recent_activity(admin, trip_id=clean_trip.trip_id, limit=1)
     assert entry.action == "item.board" and "2 item(s) changed place, 0 of them changed day" in entry.summary
 
 
-def test_moving_an_item_to_another_day_keeps_both_days_dense_and_stamps_it(
+def test_timed_items_dragged_out_of_time_order_snap_back_and_nothing_is_written(
+    service: TravelService, admin: Principal, clean_trip: CleanTrip
+) -> None:
+    first = clean_trip.day_ids[0]
+    board = board_of(service, admin, clean_trip.trip_id)
+    before, log = writes(service), service.recent_activity(admin, trip_id=clean_trip.trip_id)
+    board[first] = [clean_trip.hotel, clean_trip.outbound]  # 21:00 Lisbon before 08:00 New York
+
+    snapped = service.apply_board(admin, clean_trip.trip_id, board)
+
+    assert snapped == sorted([clean_trip.hotel, clean_trip.outbound])  # the caller can say they snapped back
+    assert board_of(service, admin, clean_trip.trip_id)[first] == [clean_trip.outbound, clean_trip.hotel]
+    assert writes(service) == before
+    assert service.recent_activity(admin, trip_id=clean_trip.trip_id) == log
+
+
+def test_moving_an_item_to_another_day_redates_it_keeps_time_order_and_stamps_it(
     service: TravelService, admin: Principal, clean_trip: CleanTrip
 ) -> None:
     d = clean_trip.day_ids
     board = board_of(service, admin, clean_trip.trip_id)
     stamp = service.get_item(admin, clean_trip.hotel).updated_at
     board[d[0]] = [clean_trip.outbound]
-    board[d[1]] = [clean_trip.hotel, clean_trip.sintra]
+    board[d[1]] = [clean_trip.hotel, clean_trip.sintra]  # dropped first, but 21:00 comes after 09:00
 
     changed = service.apply_board(admin, clean_trip.trip_id, board)
 
-    assert set(changed) == {clean_trip.hotel, clean_trip.sintra}  # the outbound flight stays at 0
-    assert board_of(service, admin, clean_trip.trip_id) == board
+    assert changed == [clean_trip.hotel]  # the outbound flight and Sintra stay at 0
+    assert board_of(service, admin, clean_trip.trip_id)[d[1]] == [clean_trip.sintra, clean_trip.hotel]
     hotel = service.get_item(admin, clean_trip.hotel)
-    assert (hotel.day_id, hotel.position) == (d[1], 0)
+    assert (hotel.day_id, hotel.position) == (d[1], 1)
     assert hotel.updated_at != stamp
-    assert service.get_item(admin, clean_trip.sintra).position == 1
+    # Day 2's date, the same local time and zone, and the same seven nights.
+    assert hotel.start_local == datetime(2027, 5, 3, 21, 0) and hotel.start_tz == "Europe/Lisbon"
+    assert hotel.end_local == datetime(2027, 5, 10, 11, 0)
+    [entry] = service.recent_activity(admin, trip_id=clean_trip.trip_id, limit=1)
+    assert entry.details["redated"][str(clean_trip.hotel)]["start_local"] == [
+        "2027-05-02T21:00",
+        "2027-05-03T21:00",
+    ]
 
 
 def test_items_move_to_and_from_the_unscheduled_list(

@@ -118,7 +118,17 @@ def test_a_day_outside_the_trip_and_an_item_in_the_wrong_day_are_flagged(
     service: TravelService, admin: Principal, clean_trip: CleanTrip
 ) -> None:
     service.add_day(admin, clean_trip.trip_id, date="2027-05-20", title="Bonus")
-    service.move_item(admin, clean_trip.fado, day_id=clean_trip.day_ids[1])
+    # Moving an item re-dates it now, so only an import-style write (a date that disagrees with its day) can
+    # still put an item on the wrong day.
+    service.add_item(
+        admin,
+        clean_trip.trip_id,
+        day_id=clean_trip.day_ids[1],
+        kind="activity",
+        title="Tram 28",
+        start_local="2027-05-04T10:00",
+        start_tz="Europe/Lisbon",
+    )
     flags = service.check_trip(admin, clean_trip.trip_id, today=ANCHOR)
     assert sorted(codes(flags)) == ["day_outside_trip_dates", "item_day_mismatch"]
 

@@ -232,10 +232,18 @@ def test_reordering_a_day_sets_exactly_that_order(
     service: TravelService, admin: Principal, clean_trip: CleanTrip
 ) -> None:
     day = clean_trip.day_ids[0]
-    service.reorder_items(admin, clean_trip.trip_id, day, [clean_trip.hotel, clean_trip.outbound])
-    assert dense(service, admin, clean_trip.trip_id, day) == [clean_trip.hotel, clean_trip.outbound]
+    note = service.add_item(admin, clean_trip.trip_id, day_id=day, kind="note", title="Call the hotel").id
+    assert note
+    service.reorder_items(admin, clean_trip.trip_id, day, [note, clean_trip.outbound, clean_trip.hotel])
+    assert dense(service, admin, clean_trip.trip_id, day) == [note, clean_trip.outbound, clean_trip.hotel]
+    # Timed items cannot be put out of time order: they snap back, the untimed note keeps its slot.
+    final = service.reorder_items(
+        admin, clean_trip.trip_id, day, [clean_trip.hotel, note, clean_trip.outbound]
+    )
+    assert [i.id for i in final] == [clean_trip.outbound, note, clean_trip.hotel]
+    assert dense(service, admin, clean_trip.trip_id, day) == [clean_trip.outbound, note, clean_trip.hotel]
     with pytest.raises(ValidationError, match=r"must list each item of day .* exactly once"):
-        service.reorder_items(admin, clean_trip.trip_id, day, [clean_trip.hotel])
+        service.reorder_items(admin, clean_trip.trip_id, day, [clean_trip.hotel, note])
 
 
 def test_moving_between_days_and_to_unscheduled_keeps_both_lists_dense(
@@ -244,7 +252,8 @@ def test_moving_between_days_and_to_unscheduled_keeps_both_lists_dense(
     t, d = clean_trip.trip_id, clean_trip.day_ids
     service.move_item(admin, clean_trip.outbound, day_id=d[1], position=0)
     assert dense(service, admin, t, d[0]) == [clean_trip.hotel]
-    assert dense(service, admin, t, d[1]) == [clean_trip.outbound, clean_trip.sintra]
+    # Re-dated to day 2, the 08:00 New York flight (12:00 UTC) comes after the 09:00 Lisbon tour (08:00 UTC).
+    assert dense(service, admin, t, d[1]) == [clean_trip.sintra, clean_trip.outbound]
     service.move_item(admin, clean_trip.sintra, day_id=None, position=0)
     assert dense(service, admin, t, None) == [clean_trip.sintra, clean_trip.idea]
     assert dense(service, admin, t, d[1]) == [clean_trip.outbound]
