@@ -26,6 +26,7 @@ from pypdf import PdfReader
 
 from app.components.formatting import when
 from core.config import load_settings
+from core.documents import KINDS
 from core.security import Principal
 from core.travel import TravelService, TripPlan
 
@@ -150,8 +151,9 @@ def segment(page: Any, name: str, option: str) -> None:
     expect(radio).to_be_checked()
 
 
-def render_document(page: Any, kind_title: str) -> None:
-    """On Documents: pick ``kind_title``, tick "I have read the notices" when asked, render, wait for it."""
+def render_document(page: Any, kind: str) -> None:
+    """On Documents: pick the ``kind`` (proposal, itinerary, invoice), tick "I have read the notices" when asked, render, wait for it."""
+    kind_title = KINDS[kind].title
     segment(page, "Document", kind_title)
     form = main(page).get_by_test_id("stForm").first
     ack = form.get_by_text("I have read the notices above")
@@ -371,11 +373,12 @@ def test_a_new_advisor_builds_prices_and_proposes_a_trip_from_a_blank_page(
 
     # -- 5. Documents: the itinerary .ics, each event on its day ---------------------------------------------
     open_page(page, "Documents")
-    render_document(page, "Itinerary")
+    render_document(page, "itinerary")
     shot("itinerary_rendered")
     ics = download(page, "Download ICS")
     events = events_by_summary(ics)
-    on_day = {i.title: days[i.day_id] for i in items if i.day_id is not None}
+    # no tier is chosen yet, so the itinerary is the shared plan (the tiers' hotels wait for the client's choice)
+    on_day = {i.title: days[i.day_id] for i in items if i.day_id in shared}
     assert set(events) == set(on_day), sorted(events)
     for title, start in events.items():
         assert start.date() == on_day[title], f"{title}: DTSTART {start} is not on its day {on_day[title]}"
@@ -406,7 +409,7 @@ def test_a_new_advisor_builds_prices_and_proposes_a_trip_from_a_blank_page(
     assert moved.start_local.time() == moving.start_local.time() and moved.start_tz == moving.start_tz
 
     open_page(page, "Documents")
-    render_document(page, "Itinerary")
+    render_document(page, "itinerary")
     ics = download(page, "Download ICS")
     after = events_by_summary(ics)
     assert after[moving.title].date() == target_day.day.date, after[moving.title]
@@ -435,23 +438,28 @@ def test_a_new_advisor_builds_prices_and_proposes_a_trip_from_a_blank_page(
     assert [(p.amount_cents, p.paid) for p in paid] == [(50000, True)], payments
 
     open_page(page, "Documents")
-    render_document(page, "Invoice")
+    render_document(page, "invoice")
     shot("invoice_rendered")
     invoice = pdf_text(download(page, "Download PDF"))
     assert AGENCY in invoice and "My Agency" not in invoice
-    assert re.search(r"Deposit.*paid|paid.*Deposit", invoice, re.IGNORECASE | re.DOTALL), invoice
-    assert "500.00" in invoice, invoice
+    deposit_line = next((line for line in invoice.splitlines() if "Deposit" in line and "500.00" in line), "")
+    assert re.search(r"\b(paid|received)\b", deposit_line, re.IGNORECASE), (
+        f"the invoice does not show the deposit as paid: {deposit_line!r}\n{invoice}"
+    )
+    assert re.search(r"^Paid\b.*500\.00", invoice, re.MULTILINE), invoice
     no_trouble(page, errors, "Documents (invoice)")
 
-    # -- 8. Three tiers that differ; the proposal PDF ---------------------------------------------------------
-    open_page(page, "Itinerary")
-    create_tiers = main(page).get_by_role("button", name=re.compile(r"^Create tiers"))
-    assert create_tiers.count() == 1, (
-        "The Itinerary page offers no way to create proposal tiers: app/components/tiers.py's tier_bar() is "
-        "drawn on no page, so an advisor cannot make three tiers that differ in the app."
-    )
-    assert bugs == [], bugs
+    # -- 8. The proposal PDF: three tiers, three different totals, the agency's name -------------------------
+    render_document(page, "proposal")
+    shot("proposal_rendered")
+    proposal = pdf_text(download(page, "Download PDF"))
+    assert AGENCY in proposal and "My Agency" not in proposal, proposal
+    for tier, cents in TIER_TOTALS.items():
+        assert tier in proposal and f"{cents / 100:,.2f}" in proposal, f"{tier} {cents / 100:,.2f}\n{proposal}"
+    assert len(set(TIER_TOTALS.values())) == 3
+    no_trouble(page, errors, "Documents (proposal)")
     context.close()
+    assert bugs == [], bugs
 
 
 def pdf_text(data: bytes) -> str:
