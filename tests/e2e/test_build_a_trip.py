@@ -25,6 +25,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from app.components.formatting import when
+from app.components.item_form import DETAIL_LABEL
 from core.config import load_settings
 from core.documents import KINDS
 from core.security import Principal
@@ -371,6 +372,16 @@ def test_a_new_advisor_builds_prices_and_proposes_a_trip_from_a_blank_page(
         assert item.start_local is not None and item.day_id is not None
         on, at, zone = expected[item.title]
         assert (days[item.day_id], f"{item.start_local:%H:%M}", item.start_tz) == (on, at, zone), item
+    field_of = {label: name for name, label in DETAIL_LABEL.items()}
+    typed = {title: {field_of[k]: v for k, v in d.items()} for *_, title, _, _, _, _, _, d in ITEMS}
+    stored = {i.title: i.details.model_dump(exclude_none=True) for i in items}
+    extra = {t: {k: v for k, v in stored[t].items() if k not in typed[t]} for t in typed}
+    if any(extra.values()):
+        bugs.append(
+            "Itinerary › Add an item: the form keeps the last item's values after a save, so details nobody typed "
+            f"were stored: { ({t: e for t, e in extra.items() if e}) } (screenshot {shot.n:02d}_itinerary_items.png)"
+        )
+    assert {t: {k: v for k, v in stored[t].items() if k in typed[t]} for t in typed} == typed
     options = {o.id: o.label for o in plan.options}
     tier_of_day = {d.day.id: options.get(d.day.option_id) for d in plan.days}
     tier_of = {title: tier for _, tier, _, title, *_ in ITEMS}
