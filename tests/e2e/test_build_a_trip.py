@@ -3,8 +3,12 @@
 A fresh data folder (no demo), a real ``streamlit run`` and Debian's Chromium: the agency profile, a client with
 two travelers (one with a passport), a trip with dates, party, budget and currency, its days and items, the
 itinerary .ics (each event on its day, and still after a drag to another day), a deposit on the invoice, and the
-proposal PDF with three tiers that differ. A screenshot after each step goes to test-artifacts/build/; the
-stores are checked after the key steps; the browser console stays clean throughout.
+proposal PDF with three tiers that differ, then the client's choice of tier, a deposit received and the invoice.
+A screenshot after each step goes to test-artifacts/build/; the stores are checked after the key steps; the
+browser console stays clean throughout.
+
+A bug a person can get round (a form that keeps the last record's values) is got round as a person would and
+named in ``bugs``: the walk then ends as xfail with them as its reason, after every other check has held.
 """
 
 from __future__ import annotations
