@@ -66,6 +66,21 @@ def app_url(seeded_config: Path) -> Iterator[str]:
     yield from _serve(seeded_config, ARTIFACTS / "streamlit.log")
 
 
+@pytest.fixture(scope="session")
+def fresh_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A config whose data_dir holds nothing yet (no demo seed): the app as a new agency first opens it."""
+    root = tmp_path_factory.mktemp("e2e-fresh")
+    config = root / "travelops.yml"
+    config.write_text(f"data_dir: {root / 'data'}\n")
+    return config
+
+
+@pytest.fixture(scope="session")
+def fresh_app_url(fresh_config: Path) -> Iterator[str]:
+    """A server of its own over ``fresh_config``'s empty data folder."""
+    yield from _serve(fresh_config, ARTIFACTS / "streamlit-fresh.log")
+
+
 def _serve(config: Path, log: Path) -> Iterator[str]:
     """`streamlit run app/main.py` on a free port of 127.0.0.1 with ``config``; yields its URL once healthy."""
     port = _free_port()
