@@ -185,14 +185,28 @@ def _save(plan: TripPlan, item: Item | None, kind: str, prefix: str) -> None:
             st.session_state[f"{prefix}:problems"] = short
             raise
         if item is None:
-            for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix + ".")]:
-                if not key.endswith((".slot", ".tier")):
-                    del st.session_state[key]  # an empty form for the next item, under the same keys
+            blank_new_form(plan, prefix)
         else:
             st.session_state.pop(EDITING, None)
         return f"{'Added' if item is None else 'Saved'} '{saved.title}'."
 
     action("saving the item", run)
+
+
+def blank_new_form(plan: TripPlan, prefix: str) -> None:
+    """An empty add form for the next item, under the same keys; the day stays, the zones go back to the trip's.
+    Each field is set to its empty value rather than deleted: a deleted key leaves the browser showing (and
+    sending back) the last item's values, which then leaked into the next item (a transfer got the flight's
+    carrier)."""
+    blank: dict[str, object] = {
+        "title": "", "place": "", "confirmations": "", "client_notes": "", "internal_notes": "",
+        "start": None, "end": None, "end_day": 0, "cost": 0.0, "sell": 0.0, "rate": None, "commission": None,
+        "deposit_due": None, "final_due": None, "tier": ALL_TIERS, "end_tz": None,
+        "tz": default_zone(plan, None) if default_zone(plan, None) in zones() else None,
+    } | dict.fromkeys(DETAIL_LABEL, "")  # fmt: skip
+    for name, value in blank.items():
+        if f"{prefix}.{name}" in st.session_state:
+            st.session_state[f"{prefix}.{name}"] = value
 
 
 def item_form(plan: TripPlan, kind: str, item: Item | None = None) -> None:

@@ -305,19 +305,44 @@ def traveler_actions(service: TravelService, me: Principal, traveler: Traveler) 
         st.rerun()
 
 
+def blank_new_form(key: str) -> None:
+    """Empty the add form under the same keys. Each text and date field is set to its empty value rather than
+    deleted: a deleted key leaves the browser showing (and sending back) the last traveler's values, and the
+    next traveler was saved with the previous one's passport."""
+    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(key)]:
+        name = k[len(key) :]
+        if name in (
+            "first",
+            "last",
+            "email",
+            "phone",
+            "meal",
+            "access",
+            "interests",
+            "loyalty",
+        ) or name.endswith((".number", ".country")):
+            st.session_state[k] = ""
+        elif name == "dob" or name.endswith(".expiry"):
+            st.session_state[k] = None
+        elif name.endswith(".remove"):
+            st.session_state[k] = False
+        # the seat, hotel tier and document kind keep their choice (a person usually enters a household alike)
+
+
 def add_traveler(service: TravelService, me: Principal, client_id: int) -> None:
     """The "Add traveler" form of a household."""
     key = new_key(client_id)
     _notice(PREFIX + "removed")
     _notice(key)
     pending = st.session_state.get(key + "duplicates") is not None
+    if st.session_state.pop(key + "blank", False):
+        blank_new_form(key)
     with st.expander("Add traveler", icon=":material/person_add:", expanded=pending):
         form = traveler_form(key, None, "Add traveler")
 
         def save(values: dict[str, Any]) -> Traveler:
             traveler = service.add_traveler(me, client_id, **values)
-            for k in [k for k in st.session_state if str(k).startswith(key)]:
-                del st.session_state[k]  # the next traveler starts blank
+            st.session_state[key + "blank"] = True  # the next run starts the form blank, before drawing it
             return traveler
 
         _save_or_ask(service, me, client_id, key, form, save, "Added {name}.")
