@@ -230,6 +230,23 @@ ConfOpt = Annotated[
 SupplierOpt = Annotated[int | None, typer.Option("--supplier", help="The supplier's id.")]
 StatusOpt = Annotated[str | None, typer.Option("--status", help="proposed, optional, booked or cancelled.")]
 PlaceOpt = Annotated[str | None, typer.Option("--place", help="Where, e.g. 'Avenida Palace, Lisbon'.")]
+# The kind-specific details (DETAIL_FIELDS): the same options on add and update.
+CarrierOpt = Annotated[
+    str | None, typer.Option("--carrier", help="Airline, rail or car company, cruise line.")
+]
+NumberOpt = Annotated[str | None, typer.Option("--number", help="Flight or train number.")]
+FromCodeOpt = Annotated[str | None, typer.Option("--from", help="From airport or station.")]
+ToCodeOpt = Annotated[str | None, typer.Option("--to", help="To airport or station.")]
+CabinOpt = Annotated[str | None, typer.Option("--cabin", help="Cabin or class.")]
+SeatOpt = Annotated[str | None, typer.Option("--seat", help="Seat.")]
+RoomOpt = Annotated[str | None, typer.Option("--room", help="Hotel room type.")]
+BoardOpt = Annotated[str | None, typer.Option("--board", help="Hotel board, e.g. B&B.")]
+ShipOpt = Annotated[str | None, typer.Option("--ship", help="Cruise ship.")]
+CarClassOpt = Annotated[str | None, typer.Option("--car-class", help="Car class.")]
+PickupOpt = Annotated[str | None, typer.Option("--pickup", help="Pick-up place.")]
+DropoffOpt = Annotated[str | None, typer.Option("--dropoff", help="Drop-off place.")]
+VehicleOpt = Annotated[str | None, typer.Option("--vehicle", help="Transfer vehicle.")]
+MeetingPointOpt = Annotated[str | None, typer.Option("--meeting-point", help="Where to meet.")]
 Detail = Annotated[str | None, typer.Option(help="A detail of the item's kind.")]
 
 
@@ -278,22 +295,20 @@ def items_add(
     supplier: SupplierOpt = None,
     status: StatusOpt = None,
     place: PlaceOpt = None,
-    carrier: Annotated[
-        str | None, typer.Option("--carrier", help="Airline, rail or car company, cruise line.")
-    ] = None,
-    number: Annotated[str | None, typer.Option("--number", help="Flight or train number.")] = None,
-    from_code: Annotated[str | None, typer.Option("--from", help="From airport or station.")] = None,
-    to_code: Annotated[str | None, typer.Option("--to", help="To airport or station.")] = None,
-    cabin: Annotated[str | None, typer.Option("--cabin", help="Cabin or class.")] = None,
-    seat: Annotated[str | None, typer.Option("--seat", help="Seat.")] = None,
-    room: Annotated[str | None, typer.Option("--room", help="Hotel room type.")] = None,
-    board: Annotated[str | None, typer.Option("--board", help="Hotel board, e.g. B&B.")] = None,
-    ship: Annotated[str | None, typer.Option("--ship", help="Cruise ship.")] = None,
-    car_class: Annotated[str | None, typer.Option("--car-class", help="Car class.")] = None,
-    pickup: Annotated[str | None, typer.Option("--pickup", help="Pick-up place.")] = None,
-    dropoff: Annotated[str | None, typer.Option("--dropoff", help="Drop-off place.")] = None,
-    vehicle: Annotated[str | None, typer.Option("--vehicle", help="Transfer vehicle.")] = None,
-    meeting_point: Annotated[str | None, typer.Option("--meeting-point", help="Where to meet.")] = None,
+    carrier: CarrierOpt = None,
+    number: NumberOpt = None,
+    from_code: FromCodeOpt = None,
+    to_code: ToCodeOpt = None,
+    cabin: CabinOpt = None,
+    seat: SeatOpt = None,
+    room: RoomOpt = None,
+    board: BoardOpt = None,
+    ship: ShipOpt = None,
+    car_class: CarClassOpt = None,
+    pickup: PickupOpt = None,
+    dropoff: DropoffOpt = None,
+    vehicle: VehicleOpt = None,
+    meeting_point: MeetingPointOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add an item to a day of a trip (`--day 2`, or `--date 2027-05-03`), at a local time in a zone. It goes
@@ -354,22 +369,20 @@ def items_update(
     supplier: SupplierOpt = None,
     status: StatusOpt = None,
     place: PlaceOpt = None,
-    carrier: Annotated[
-        str | None, typer.Option("--carrier", help="Airline, rail or car company, cruise line.")
-    ] = None,
-    number: Annotated[str | None, typer.Option("--number", help="Flight or train number.")] = None,
-    from_code: Annotated[str | None, typer.Option("--from", help="From airport or station.")] = None,
-    to_code: Annotated[str | None, typer.Option("--to", help="To airport or station.")] = None,
-    cabin: Annotated[str | None, typer.Option("--cabin", help="Cabin or class.")] = None,
-    seat: Annotated[str | None, typer.Option("--seat", help="Seat.")] = None,
-    room: Annotated[str | None, typer.Option("--room", help="Hotel room type.")] = None,
-    board: Annotated[str | None, typer.Option("--board", help="Hotel board, e.g. B&B.")] = None,
-    ship: Annotated[str | None, typer.Option("--ship", help="Cruise ship.")] = None,
-    car_class: Annotated[str | None, typer.Option("--car-class", help="Car class.")] = None,
-    pickup: Annotated[str | None, typer.Option("--pickup", help="Pick-up place.")] = None,
-    dropoff: Annotated[str | None, typer.Option("--dropoff", help="Drop-off place.")] = None,
-    vehicle: Annotated[str | None, typer.Option("--vehicle", help="Transfer vehicle.")] = None,
-    meeting_point: Annotated[str | None, typer.Option("--meeting-point", help="Where to meet.")] = None,
+    carrier: CarrierOpt = None,
+    number: NumberOpt = None,
+    from_code: FromCodeOpt = None,
+    to_code: ToCodeOpt = None,
+    cabin: CabinOpt = None,
+    seat: SeatOpt = None,
+    room: RoomOpt = None,
+    board: BoardOpt = None,
+    ship: ShipOpt = None,
+    car_class: CarClassOpt = None,
+    pickup: PickupOpt = None,
+    dropoff: DropoffOpt = None,
+    vehicle: VehicleOpt = None,
+    meeting_point: MeetingPointOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Change an item's fields; only the options given change. --start/--end are times on the item's day
