@@ -7,8 +7,7 @@ from typing import Any
 import streamlit as st
 
 from app import deps, state
-from app.components.feedback import empty, flash, guard, show_flash
-from app.components.formatting import plain
+from app.components.feedback import duplicate_warning, empty, flash, guard, show_flash
 from app.components.profile import render_profile
 from app.components.traveler_form import add_traveler, traveler_actions
 from core.profiles import client_profile, client_table
@@ -165,10 +164,7 @@ with guard("showing the client's profile"):
                     else:
                         save_client(selected, values, slots)
             if asking is not None:
-                lines = "\n".join(
-                    f"- **{plain(n)}** (#{cid}): {plain(why)}" for n, cid, why in asking["matches"]
-                )
-                st.warning(f"This looks like an existing client:\n{lines}", icon=":material/content_copy:")
+                duplicate_warning("This looks like an existing client", asking["matches"])
                 c1, c2 = st.columns(2)
                 if c1.button("Save anyway", key=edit + ".anyway", type="primary"):
                     save_client(selected, asking["values"], {})
@@ -202,10 +198,7 @@ with guard("creating a client"):
                 else:
                     create(values)
         if pending is not None:
-            lines = "\n".join(
-                f"- **{plain(name)}** (#{cid}): {plain(why)}" for name, cid, why in pending["matches"]
-            )
-            st.warning(f"This looks like an existing client:\n{lines}", icon=":material/content_copy:")
+            duplicate_warning("This looks like an existing client", pending["matches"])
             c1, c2 = st.columns(2)
             if c1.button("Create anyway", key=state.CLIENT_CREATE_ANYWAY, type="primary"):
                 create(pending["values"])

@@ -44,6 +44,14 @@ def problem(problems: Mapping[str, str], field: str) -> None:
         st.markdown(f":red[:material/error: {message}]")
 
 
+def duplicate_warning(lead: str, matches: list[tuple[str, int, str]]) -> None:
+    """The "looks like another client" warning: each match's name, id and why, stored text escaped."""
+    from app.components.formatting import plain
+
+    lines = "\n".join(f"- **{plain(name)}** (#{cid}): {plain(why)}" for name, cid, why in matches)
+    st.warning(f"{lead}:\n{lines}", icon=":material/content_copy:")
+
+
 def offline_badge() -> None:
     """The mark of the offline drafter: deterministic text, no AI model, costs nothing."""
     st.badge("offline drafter · no AI model", icon=":material/cloud_off:", color="gray")

@@ -18,7 +18,7 @@ from typing import Any, get_args
 
 import streamlit as st
 
-from app.components.formatting import plain
+from app.components.feedback import duplicate_warning
 from core.security import Principal
 from core.travel import (
     ClientDraft,
@@ -262,8 +262,7 @@ def _save_or_ask(
     pending = st.session_state.get(pending_key)
     if pending is None:
         return
-    lines = "\n".join(f"- **{plain(name)}** (#{cid}): {plain(why)}" for name, cid, why in pending["matches"])
-    st.warning(f"This person looks like another client's:\n{lines}", icon=":material/content_copy:")
+    duplicate_warning("This person looks like another client's", pending["matches"])
     c1, c2 = st.columns(2)
     if c1.button("Save anyway", key=key + "anyway", type="primary"):
         _commit(save, pending["values"], key, done)
